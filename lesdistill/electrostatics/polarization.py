@@ -1,0 +1,120 @@
+r"""Polarization and Born effective charges (BEC) from latent charges, open and periodic.
+
+Open boundaries: P = √ε∞ Σ_i q̃_i r_i (e·Å, Cartesian).
+Periodic: P_a = √ε∞ (1/(2πi)) Σ_i q̃_i exp(i2π s_ia) per lattice direction a, s = r·cell⁻¹ (e).
+q̃ = q − mean(q) per structure when ``remove_mean``. The BEC is Z*_i[α, β] = ∂P_α/∂r_iβ
+(polarization index first), so dP/dt = Σ_i Z*_i v_i. In periodic cells the complex Jacobian
+J_iaβ = ∂P_a/∂r_iβ is dephased per atom, Re[J_iaβ·conj(exp(i2π s_ia))], and projected to Cartesian
+with the lattice vectors, Z*_iαβ = Σ_a cell[a, α]·Zb_iaβ. For fixed charges this gives Z*_i = q̃_i·I
+exactly in any cell. Charges may depend on positions through autograd (charge flux terms).
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+
+from .inputs import check_inputs, check_positions
+
+
+def _centred_charges(charges: torch.Tensor, batch: torch.Tensor, n_structures: int, remove_mean: bool) -> torch.Tensor:
+    """(N,) charges minus their per-structure mean when ``remove_mean``."""
+    if not remove_mean:
+        return charges
+    totals = charges.new_zeros(n_structures).index_add(0, batch, charges)
+    counts = torch.bincount(batch, minlength=n_structures).to(charges.dtype)
+    return charges - (totals / counts.clamp(min=1))[batch]
+
+
+def _prepare(positions, cell, charges, batch):
+    flat = check_inputs(positions, cell, charges, batch)
+    if flat.charges.shape[1] != 1:
+        raise ValueError(f"charges must have one channel for the polarization, got {flat.charges.shape[1]}")
+    return flat.positions, flat.charges[:, 0], flat.batch, flat.cells, flat.periodic
+
+
+def _polarization_terms(positions, charges, batch, cells, periodic, remove_mean):
+    """Per-atom terms whose sums over a structure give Re P and Im P, both (N, 3).
+
+    Open atoms: Re = q̃ r, Im = 0 (Cartesian). Periodic atoms: Re = q̃ sin θ/(2π),
+    Im = −q̃ cos θ/(2π) with θ = 2π s (lattice directions). Also returns θ (N, 3).
+    """
+    q = _centred_charges(charges, batch, cells.shape[0], remove_mean)[:, None]
+    inverse = torch.linalg.inv(torch.where(periodic[:, None, None], cells, torch.eye(3, dtype=cells.dtype)))
+    theta = 2.0 * math.pi * torch.einsum("nb,nba->na", positions, inverse[batch])
+    atom_periodic = periodic[batch][:, None]
+    real = torch.where(atom_periodic, q * torch.sin(theta) / (2.0 * math.pi), q * positions)
+    imag = torch.where(atom_periodic, -q * torch.cos(theta) / (2.0 * math.pi), torch.zeros_like(positions))
+    return real, imag, theta
+
+
+def polarization(positions, cell, charges, *, batch=None, epsilon_inf: float = 1.0, remove_mean: bool = True) -> torch.Tensor:
+    """Polarization of each structure, (3,) or (B, 3) with ``batch``.
+
+    Open structures: real Cartesian dipole in e·Å. Periodic structures: the complex per-lattice-
+    direction polarization P_a in e (its phase, not a Cartesian vector). A batch that mixes open and
+    periodic structures returns complex values throughout (imaginary part zero for open ones).
+    """
+    positions, charges, batch_index, cells, periodic = _prepare(positions, cell, charges, batch)
+    real, imag, _ = _polarization_terms(positions, charges, batch_index, cells, periodic, remove_mean)
+    n_structures = cells.shape[0]
+    scale = math.sqrt(epsilon_inf)
+    p_real = scale * positions.new_zeros(n_structures, 3).index_add(0, batch_index, real)
+    result = p_real
+    if bool(periodic.any()):
+        p_imag = scale * positions.new_zeros(n_structures, 3).index_add(0, batch_index, imag)
+        result = torch.complex(p_real, p_imag)
+    return result if batch is not None else result[0]
+
+
+def born_effective_charges(
+    positions,
+    cell,
+    charges,
+    epsilon_inf: float = 1.0,
+    remove_mean: bool = True,
+    *,
+    batch=None,
+    create_graph: bool = False,
+) -> torch.Tensor:
+    """Born effective charges Z*[i, α, β] = ∂P_α/∂r_iβ in e, shape (N, 3, 3).
+
+    ``charges`` (N,) may be a function of ``positions`` (which must then require grad); otherwise
+    they are treated as fixed. ``epsilon_inf`` scales by √ε∞ (the physical BEC of LES charges).
+    ``batch`` (N,) with ``cell`` (B, 3, 3) handles many structures in one set of backward passes
+    (3 for open, 6 for periodic). ``create_graph`` keeps the result differentiable.
+    """
+    if not isinstance(positions, torch.Tensor) or not positions.requires_grad:
+        positions = check_positions(positions).detach().requires_grad_(True)
+    positions, charges, batch_index, cells, periodic = _prepare(positions, cell, charges, batch)
+    real, imag, theta = _polarization_terms(positions, charges, batch_index, cells, periodic, remove_mean)
+    any_periodic = bool(periodic.any())
+    outputs = [real[:, a].sum() for a in range(3)]
+    if any_periodic:
+        outputs += [imag[:, a].sum() for a in range(3)]
+    rows = []
+    for i, out in enumerate(outputs):
+        keep = create_graph or i < len(outputs) - 1
+        (grad,) = torch.autograd.grad(out, positions, retain_graph=keep, create_graph=create_graph)
+        rows.append(grad)
+    jac_real = torch.stack(rows[:3], dim=1)  # (N, 3 (a or α), 3 (β))
+    bec = jac_real
+    if any_periodic:
+        jac_imag = torch.stack(rows[3:], dim=1)
+        dephased = jac_real * torch.cos(theta)[:, :, None] + jac_imag * torch.sin(theta)[:, :, None]
+        cartesian = torch.einsum("nac,nab->ncb", cells[batch_index], dephased)
+        bec = torch.where(periodic[batch_index][:, None, None], cartesian, jac_real)
+    return math.sqrt(epsilon_inf) * bec
+
+
+def canonical_charge_sign(charges: torch.Tensor, numbers, reference_number: int = 8) -> int:
+    """+1 or −1 such that sign × charges gives the reference element (default O) a negative mean.
+
+    The LES energy is quadratic in q, so training fixes charges only up to a global sign.
+    """
+    numbers = torch.as_tensor(numbers, device=charges.device)
+    selected = charges.reshape(-1)[numbers.reshape(-1) == reference_number]
+    if selected.numel() == 0:
+        raise ValueError(f"no atom with atomic number {reference_number} to fix the charge sign with")
+    return -1 if float(selected.mean()) > 0 else 1
