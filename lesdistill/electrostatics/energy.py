@@ -38,7 +38,7 @@ def ewald_energy(
         batch: (N,) non-decreasing structure index; the result is then (B,) instead of a scalar.
         method: ``"kspace"`` (exact truncated sum, batched) or ``"pme"`` (torch-pme mesh, for
             large cells); open structures always use the pair sum.
-        mesh_spacing: PME accuracy knob in Å (default dl/4).
+        mesh_spacing: PME accuracy knob, the largest mesh spacing in Å (default 0.15·dl).
         prefactor: ``"les"`` (1/(2ε0) = 90.4756 eV·Å/e²), ``"legacy"`` (90.0474) or a number.
     """
     if not sigma > 0:

@@ -105,7 +105,8 @@ def born_effective_charges(
         dephased = jac_real * torch.cos(theta)[:, :, None] + jac_imag * torch.sin(theta)[:, :, None]
         cartesian = torch.einsum("nac,nab->ncb", cells[batch_index], dephased)
         bec = torch.where(periodic[batch_index][:, None, None], cartesian, jac_real)
-    return math.sqrt(epsilon_inf) * bec
+    bec = math.sqrt(epsilon_inf) * bec
+    return bec if create_graph else bec.detach()
 
 
 def canonical_charge_sign(charges: torch.Tensor, numbers, reference_number: int = 8) -> int:

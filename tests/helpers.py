@@ -1,0 +1,33 @@
+"""Test helpers: random structures and finite differences."""
+
+from __future__ import annotations
+
+import torch
+
+def random_cell(generator: torch.Generator, length: float = 10.0, skew: float = 0.25) -> torch.Tensor:
+    """A random triclinic cell (3, 3) in Å, rows are lattice vectors, well conditioned."""
+    return length * (torch.eye(3, dtype=torch.float64) + skew * (torch.rand(3, 3, generator=generator, dtype=torch.float64) - 0.5))
+
+
+def random_structure(seed: int, n_atoms: int = 24, length: float = 10.0, skew: float = 0.25, neutral: bool = True):
+    """(positions (N, 3), cell (3, 3), charges (N,)) in float64 with random fractional positions."""
+    generator = torch.Generator().manual_seed(seed)
+    cell = random_cell(generator, length, skew)
+    positions = torch.rand(n_atoms, 3, generator=generator, dtype=torch.float64) @ cell
+    charges = torch.randn(n_atoms, generator=generator, dtype=torch.float64)
+    if neutral:
+        charges = charges - charges.mean()
+    return positions, cell, charges
+
+
+def central_difference(fn, x: torch.Tensor, h: float) -> torch.Tensor:
+    """Central finite-difference gradient of scalar fn at x (any shape), float64."""
+    grad = torch.zeros_like(x)
+    flat = grad.view(-1)
+    for idx in range(x.numel()):
+        step = torch.zeros_like(x).view(-1)
+        step[idx] = h
+        step = step.view_as(x)
+        flat[idx] = (fn(x + step) - fn(x - step)) / (2 * h)
+    return grad
+
