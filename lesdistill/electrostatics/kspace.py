@@ -28,6 +28,8 @@ import torch
 
 #: Relative tolerance on |k|² ≤ k_c² so that k-vectors lying on the sphere are kept in any dtype.
 KCUT_RTOL = 1e-10
+#: Target size (pair × atom entries) of one block of the structure-factor evaluation.
+BLOCK_ELEMENTS = 2**19
 
 
 def reciprocal_lattice(cell: torch.Tensor) -> torch.Tensor:
@@ -92,32 +94,48 @@ def _phase_tables(theta: torch.Tensor, orders: torch.Tensor) -> tuple[torch.Tens
     return torch.cos(angle), torch.sin(angle)
 
 
+def _pair_block_power(tables, rhs: torch.Tensor, charges: torch.Tensor, n1: torch.Tensor, n2_index: torch.Tensor) -> torch.Tensor:
+    """|S|² (B, p, M3) for one block of p pairs.
+
+    ``tables`` = (c1, s1, c2, s2) per-axis cos/sin tables (B, M, N); ``rhs`` (B, 2N, 2·M3) holds
+    [[cos, sin], [−sin, cos]](n3 θ3) so that one product gives Re S and Im S for every n3.
+    """
+    c1, s1, c2, s2 = tables
+    c1, s1, c2, s2 = c1[:, n1], s1[:, n1], c2[:, n2_index], s2[:, n2_index]
+    # charge-weighted A_p = q e^{i(n1 θ1 + n2 θ2)} for every channel: (B, p·C, N)
+    q = charges.transpose(1, 2)[:, None]
+    a_re = ((c1 * c2 - s1 * s2)[:, :, None] * q).flatten(1, 2)
+    a_im = ((s1 * c2 + c1 * s2)[:, :, None] * q).flatten(1, 2)
+    lhs = torch.cat([a_re, a_im], dim=-1)  # (B, p·C, 2N)
+    s = torch.bmm(lhs, rhs)  # (B, p·C, 2·M3): real parts, then imaginary parts
+    return (s * s).reshape(c1.shape[0], len(n1), charges.shape[-1], 2, -1).sum(dim=(2, 3))
+
+
 def structure_factor_power(fractional: torch.Tensor, charges: torch.Tensor, n: torch.Tensor) -> torch.Tensor:
     """|S(k)|² summed over channels on a pair grid.
 
     fractional (B, N, 3) fractional coordinates, charges (B, N, C), n (P, M3, 3) from
     :func:`kspace_weights` (every row shares one (n1, n2); columns run over n3 ∈ [−N3, N3])
-    → (B, P, M3).
+    → (B, P, M3). Pairs are processed in blocks of about ``BLOCK_ELEMENTS`` (pair, atom) entries
+    so that the elementwise work stays in cache for large batches.
     """
     theta = 2.0 * math.pi * fractional
     n1, n2 = n[:, 0, 0], n[:, 0, 1]
-    orders1 = torch.arange(0, int(n1.max()) + 1, device=n.device)
     n2_max = int(n2.abs().max())
-    orders2 = torch.arange(-n2_max, n2_max + 1, device=n.device)
-    c1, s1 = _phase_tables(theta[..., 0], orders1)
-    c2, s2 = _phase_tables(theta[..., 1], orders2)
+    device = n.device
+    tables = (
+        *_phase_tables(theta[..., 0], torch.arange(0, int(n1.max()) + 1, device=device)),
+        *_phase_tables(theta[..., 1], torch.arange(-n2_max, n2_max + 1, device=device)),
+    )
     c3, s3 = _phase_tables(theta[..., 2], n[0, :, 2])
-    c1, s1 = c1[:, n1], s1[:, n1]
-    c2, s2 = c2[:, n2 + n2_max], s2[:, n2 + n2_max]
-    # charge-weighted A_p = q e^{i(n1 θ1 + n2 θ2)} for every channel: (B, P·C, N)
-    q = charges.transpose(1, 2)[:, None]
-    a_re = ((c1 * c2 - s1 * s2)[:, :, None] * q).flatten(1, 2)
-    a_im = ((s1 * c2 + c1 * s2)[:, :, None] * q).flatten(1, 2)
-    lhs = torch.cat([a_re, a_im], dim=-1)  # (B, P·C, 2N)
-    s_re = torch.bmm(lhs, torch.cat([c3, -s3], dim=-1).transpose(1, 2))  # (B, P·C, M3)
-    s_im = torch.bmm(lhs, torch.cat([s3, c3], dim=-1).transpose(1, 2))
-    n_batch, n_pairs = a_re.shape[0], n.shape[0]
-    return (s_re * s_re + s_im * s_im).reshape(n_batch, n_pairs, charges.shape[-1], -1).sum(2)
+    rhs = torch.cat([torch.cat([c3, s3], dim=1), torch.cat([-s3, c3], dim=1)], dim=2).transpose(1, 2)
+    n_batch, n_atoms, n_channels = charges.shape
+    step = max(1, BLOCK_ELEMENTS // (n_batch * n_atoms * n_channels))
+    blocks = [
+        _pair_block_power(tables, rhs, charges, n1[start : start + step], n2[start : start + step] + n2_max)
+        for start in range(0, len(n1), step)
+    ]
+    return blocks[0] if len(blocks) == 1 else torch.cat(blocks, dim=1)
 
 
 def self_energy(charges_sq_sum: torch.Tensor, sigma: float, half_inv_eps0: float) -> torch.Tensor:
