@@ -12,9 +12,9 @@ the sphere, so the model is "all reciprocal-lattice vectors with 0 < |k| ≤ k_c
 the PME back-end evaluates.
 
 Evaluation: with fractional phases θ_ia = 2π s_ia, e^{ik·r} = e^{i n1 θ1} e^{i n2 θ2} e^{i n3 θ3}.
-Per-axis tables of cos/sin(m θ) give, for every (n1, n2) pair of the half plane, the charge-weighted
-phase A_p(i) = q_i e^{i(n1θ1+n2θ2)}; then S(n1, n2, ·) for all n3 is one matrix product with the
-third table. The cost is O(N·P) elementwise plus an O(N·P·M3) GEMM (P pairs, M3 = 2N3+1) instead of
+Per-axis tables of exp(i m θ) give, for every (n1, n2) pair of the half plane, the charge-weighted
+phase A_p(i) = q_i e^{i(n1θ1+n2θ2)}; then S(n1, n2, ·) for all n3 is one complex matrix product with
+the third table. The cost is O(N·P) elementwise plus an O(N·P·M3) GEMM (P pairs, M3 = 2N3+1) instead of
 K·N sines and cosines, and nothing of size K × N is stored for the backward pass.
 Charge channels (N, C) add their energies.
 """
@@ -30,6 +30,8 @@ import torch
 KCUT_RTOL = 1e-10
 #: Target size (pair × atom entries) of one block of the structure-factor evaluation.
 BLOCK_ELEMENTS = 2**19
+#: Largest number of (padded) atoms evaluated in one vectorised group of structures.
+ATOMS_PER_GROUP = 4096
 
 
 def reciprocal_lattice(cell: torch.Tensor) -> torch.Tensor:
@@ -88,53 +90,42 @@ def les_kvectors(cell: torch.Tensor, dl: float) -> torch.Tensor:
     return k[upper & ((k * k).sum(-1) <= k_cut_sq)]
 
 
-def _phase_tables(theta: torch.Tensor, orders: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """cos and sin of m·θ: theta (B, N), orders (M,) → two (B, M, N) tables."""
+def _phase_table(theta: torch.Tensor, orders: torch.Tensor) -> torch.Tensor:
+    """exp(i m θ) for every order m: theta (B, N), orders (M,) → complex (B, M, N)."""
     angle = orders.to(theta.dtype)[None, :, None] * theta[:, None, :]
-    return torch.cos(angle), torch.sin(angle)
-
-
-def _pair_block_power(tables, rhs: torch.Tensor, charges: torch.Tensor, n1: torch.Tensor, n2_index: torch.Tensor) -> torch.Tensor:
-    """|S|² (B, p, M3) for one block of p pairs.
-
-    ``tables`` = (c1, s1, c2, s2) per-axis cos/sin tables (B, M, N); ``rhs`` (B, 2N, 2·M3) holds
-    [[cos, sin], [−sin, cos]](n3 θ3) so that one product gives Re S and Im S for every n3.
-    """
-    c1, s1, c2, s2 = tables
-    c1, s1, c2, s2 = c1[:, n1], s1[:, n1], c2[:, n2_index], s2[:, n2_index]
-    # charge-weighted A_p = q e^{i(n1 θ1 + n2 θ2)} for every channel: (B, p·C, N)
-    q = charges.transpose(1, 2)[:, None]
-    a_re = ((c1 * c2 - s1 * s2)[:, :, None] * q).flatten(1, 2)
-    a_im = ((s1 * c2 + c1 * s2)[:, :, None] * q).flatten(1, 2)
-    lhs = torch.cat([a_re, a_im], dim=-1)  # (B, p·C, 2N)
-    s = torch.bmm(lhs, rhs)  # (B, p·C, 2·M3): real parts, then imaginary parts
-    return (s * s).reshape(c1.shape[0], len(n1), charges.shape[-1], 2, -1).sum(dim=(2, 3))
+    return torch.polar(torch.ones_like(angle), angle)
 
 
 def structure_factor_power(fractional: torch.Tensor, charges: torch.Tensor, n: torch.Tensor) -> torch.Tensor:
-    """|S(k)|² summed over channels on a pair grid.
+    """|S(k)|² summed over charge channels on a pair grid.
 
     fractional (B, N, 3) fractional coordinates, charges (B, N, C), n (P, M3, 3) from
     :func:`kspace_weights` (every row shares one (n1, n2); columns run over n3 ∈ [−N3, N3])
-    → (B, P, M3). Pairs are processed in blocks of about ``BLOCK_ELEMENTS`` (pair, atom) entries
-    so that the elementwise work stays in cache for large batches.
+    → (B, P, M3). With T_a[m, i] = exp(i m θ_ia): A_p(i) = q_i T_1[n1, i] T_2[n2, i] and
+    S(n1, n2, n3) = Σ_i A_p(i) T_3[n3, i], one complex batched GEMM. Channels are evaluated as extra
+    structures. Pairs are processed in blocks of about ``BLOCK_ELEMENTS`` (pair, atom) entries so
+    that the elementwise work stays in cache.
     """
+    n_batch, n_atoms, n_channels = charges.shape
+    if n_channels > 1:
+        power = structure_factor_power(
+            fractional.repeat_interleave(n_channels, dim=0), charges.transpose(1, 2).reshape(-1, n_atoms, 1), n
+        )
+        return power.unflatten(0, (n_batch, n_channels)).sum(1)
     theta = 2.0 * math.pi * fractional
     n1, n2 = n[:, 0, 0], n[:, 0, 1]
     n2_max = int(n2.abs().max())
     device = n.device
-    tables = (
-        *_phase_tables(theta[..., 0], torch.arange(0, int(n1.max()) + 1, device=device)),
-        *_phase_tables(theta[..., 1], torch.arange(-n2_max, n2_max + 1, device=device)),
-    )
-    c3, s3 = _phase_tables(theta[..., 2], n[0, :, 2])
-    rhs = torch.cat([torch.cat([c3, s3], dim=1), torch.cat([-s3, c3], dim=1)], dim=2).transpose(1, 2)
-    n_batch, n_atoms, n_channels = charges.shape
-    step = max(1, BLOCK_ELEMENTS // (n_batch * n_atoms * n_channels))
-    blocks = [
-        _pair_block_power(tables, rhs, charges, n1[start : start + step], n2[start : start + step] + n2_max)
-        for start in range(0, len(n1), step)
-    ]
+    weighted_t1 = _phase_table(theta[..., 0], torch.arange(0, int(n1.max()) + 1, device=device)) * charges.transpose(1, 2)
+    t2 = _phase_table(theta[..., 1], torch.arange(-n2_max, n2_max + 1, device=device))
+    t3 = _phase_table(theta[..., 2], n[0, :, 2]).transpose(1, 2)  # (B, N, M3)
+    step = max(1, BLOCK_ELEMENTS // (n_batch * n_atoms))
+    blocks = []
+    for start in range(0, len(n1), step):
+        pairs = slice(start, start + step)
+        a = weighted_t1[:, n1[pairs]] * t2[:, n2[pairs] + n2_max]  # (B, p, N)
+        s = torch.view_as_real(torch.bmm(a, t3))  # (B, p, M3, 2)
+        blocks.append((s * s).sum(-1))
     return blocks[0] if len(blocks) == 1 else torch.cat(blocks, dim=1)
 
 
@@ -155,12 +146,25 @@ def kspace_energy(
     """LES k-space energy (eV) of padded periodic structures.
 
     positions (B, N, 3) Å, cell (B, 3, 3) Å, charges (B, N, C) e with zeros at padding → (B,).
+    Structures are evaluated together in groups of at most ``ATOMS_PER_GROUP`` padded atoms: batching
+    removes per-call overhead, which dominates for small cells, while large cells are compute-bound
+    and run one group each so that their tables stay in cache.
     """
+    group = max(1, ATOMS_PER_GROUP // max(1, positions.shape[1]))
+    energies = [
+        _kspace_energy_group(positions[i : i + group], cell[i : i + group], charges[i : i + group], sigma, dl, half_inv_eps0)
+        for i in range(0, positions.shape[0], group)
+    ]
+    energy = energies[0] if len(energies) == 1 else torch.cat(energies)
+    if remove_self_interaction:
+        energy = energy - self_energy((charges * charges).sum(dim=(1, 2)), sigma, half_inv_eps0)
+    return energy
+
+
+def _kspace_energy_group(positions, cell, charges, sigma: float, dl: float, half_inv_eps0: float) -> torch.Tensor:
+    """Reciprocal-space sum without the self term for one group of structures, (B,) in eV."""
     n, weights = kspace_weights(cell, dl, sigma)
     fractional = torch.bmm(positions, torch.linalg.inv(cell))
     power = structure_factor_power(fractional, charges, n)
     volume = torch.linalg.det(cell).abs()
-    energy = half_inv_eps0 * (weights * power).sum(dim=(1, 2)) / volume
-    if remove_self_interaction:
-        energy = energy - self_energy((charges * charges).sum(dim=(1, 2)), sigma, half_inv_eps0)
-    return energy
+    return half_inv_eps0 * (weights * power).sum(dim=(1, 2)) / volume

@@ -1,0 +1,17 @@
+# Shared definitions: the systems of the config and the wildcard constraints built from them.
+SYSTEMS = list(config["systems"])
+
+
+wildcard_constraints:
+    system="|".join(SYSTEMS),
+
+
+def system_config(wildcards):
+    """The config block of one system."""
+    return config["systems"][wildcards.system]
+
+
+def charges_argument(wildcards):
+    """'O=-0.82,H=0.41' from the system's per-element charges."""
+    charges = system_config(wildcards)["charges"]
+    return ",".join(f"{symbol}={value}" for symbol, value in charges.items())
