@@ -28,8 +28,9 @@ import torch
 
 #: Relative tolerance on |k|² ≤ k_c² so that k-vectors lying on the sphere are kept in any dtype.
 KCUT_RTOL = 1e-10
-#: Target size (pair × atom entries) of one block of the structure-factor evaluation.
-BLOCK_ELEMENTS = 2**19
+#: Target size in bytes of one (structures × pairs × atoms) complex block of the structure factor:
+#: small enough to stay in a 1 MiB L2 cache through the elementwise products and their gradients.
+BLOCK_BYTES = 2**18
 #: Largest number of (padded) atoms evaluated in one vectorised group of structures.
 ATOMS_PER_GROUP = 4096
 
@@ -103,8 +104,8 @@ def structure_factor_power(fractional: torch.Tensor, charges: torch.Tensor, n: t
     :func:`kspace_weights` (every row shares one (n1, n2); columns run over n3 ∈ [−N3, N3])
     → (B, P, M3). With T_a[m, i] = exp(i m θ_ia): A_p(i) = q_i T_1[n1, i] T_2[n2, i] and
     S(n1, n2, n3) = Σ_i A_p(i) T_3[n3, i], one complex batched GEMM. Channels are evaluated as extra
-    structures. Pairs are processed in blocks of about ``BLOCK_ELEMENTS`` (pair, atom) entries so
-    that the elementwise work stays in cache.
+    structures. Pairs are processed in blocks of about ``BLOCK_BYTES`` so that the
+    elementwise work stays in cache.
     """
     n_batch, n_atoms, n_channels = charges.shape
     if n_channels > 1:
@@ -119,7 +120,8 @@ def structure_factor_power(fractional: torch.Tensor, charges: torch.Tensor, n: t
     weighted_t1 = _phase_table(theta[..., 0], torch.arange(0, int(n1.max()) + 1, device=device)) * charges.transpose(1, 2)
     t2 = _phase_table(theta[..., 1], torch.arange(-n2_max, n2_max + 1, device=device))
     t3 = _phase_table(theta[..., 2], n[0, :, 2]).transpose(1, 2)  # (B, N, M3)
-    step = max(1, BLOCK_ELEMENTS // (n_batch * n_atoms))
+    # at least M3 pairs per block: each block's GEMM re-reads the (N, M3) table t3
+    step = max(t3.shape[-1], BLOCK_BYTES // (t2.element_size() * n_batch * n_atoms))
     blocks = []
     for start in range(0, len(n1), step):
         pairs = slice(start, start + step)
