@@ -1,24 +1,32 @@
-# The two commands of the README, plus the slower checks. Each target creates or reuses .venv.
+# The two commands of the README, plus the slower checks. Each target creates or reuses its venv.
 PYTHON ?= python3
 VENV ?= .venv
+SEVENN_VENV ?= .venv-sevenn
 CONSTRAINTS ?= constraints.txt
 BIN := $(VENV)/bin
 CORES ?= 2
 
 .PHONY: demo test benchmark clean-results
 
+# base stack: lesdistill, its tests, and the teachers that share it (CHGNet, tblite, MACE)
 $(BIN)/.installed: pyproject.toml $(CONSTRAINTS)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --constraint $(CONSTRAINTS) --editable '.[test]'
+	$(BIN)/python -m pip install --quiet --constraint $(CONSTRAINTS) --editable '.[test,teachers]'
+	touch $@
+
+# SevenNet stack (e3nn >= 0.5 conflicts with mace-torch's e3nn 0.4.4)
+$(SEVENN_VENV)/bin/.installed: pyproject.toml $(CONSTRAINTS)
+	test -x $(SEVENN_VENV)/bin/python || $(PYTHON) -m venv $(SEVENN_VENV)
+	$(SEVENN_VENV)/bin/python -m pip install --quiet --constraint $(CONSTRAINTS) --editable '.[test,sevenn]'
 	touch $@
 
 ## demo: run the main job, the offline demo campaign (results/)
 demo: $(BIN)/.installed
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/snakemake --configfile config/demo.yaml --cores $(CORES)
 
-## test: run the whole default test suite
-test: $(BIN)/.installed
-	$(BIN)/python -m pytest
+## test: run the whole default test suite (SevenNet tests run in their own environment)
+test: $(BIN)/.installed $(SEVENN_VENV)/bin/.installed
+	LESDISTILL_SEVENN_PYTHON="$(abspath $(SEVENN_VENV))/bin/python" $(BIN)/python -m pytest
 
 ## benchmark: time the electrostatics kernels (writes benchmarks/results/ewald.json, ~5 min)
 benchmark: $(BIN)/.installed

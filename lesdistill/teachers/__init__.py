@@ -1,0 +1,16 @@
+"""Teacher registry: foundation models (and reference force fields) as ASE calculators from local files."""
+
+from .adapters import TeacherUnavailableError
+from .loader import apply_charge_and_spin, load_teacher, resolve
+from .spcfw import SPCFwCalculator
+from .spec import TeacherSpec, load_catalog
+
+__all__ = [
+    "SPCFwCalculator",
+    "TeacherSpec",
+    "TeacherUnavailableError",
+    "apply_charge_and_spin",
+    "load_catalog",
+    "load_teacher",
+    "resolve",
+]

@@ -1,0 +1,15 @@
+"""SevenNet (``sevenn``, e3nn ≥ 0.5: its own environment): bundled names or a local checkpoint."""
+
+from __future__ import annotations
+
+from ..checkpoints import bundled_name, local_checkpoint
+from ..spec import TeacherSpec
+from . import require
+
+
+def load(spec: TeacherSpec, device: str):
+    calculator = require("sevenn.calculator", spec)
+    name = bundled_name(spec)
+    model = name if name is not None else str(local_checkpoint(spec))
+    options = {"modal": spec.modality} if spec.modality else {}
+    return calculator.SevenNetCalculator(model=model, device=device, **options)
