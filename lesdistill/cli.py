@@ -6,9 +6,9 @@ import argparse
 import sys
 
 from . import __version__
-from .commands import build_system, electrostatics
+from .commands import build_system, electrostatics, teachers
 
-COMMANDS = (build_system, electrostatics)
+COMMANDS = (build_system, electrostatics, teachers)
 
 
 def build_parser() -> argparse.ArgumentParser:

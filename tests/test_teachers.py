@@ -237,3 +237,12 @@ def test_spcfw_rejects_non_water():
     atoms = Atoms("OHH" + "Na", positions=np.random.default_rng(0).uniform(size=(4, 3)) * 5)
     with pytest.raises(ValueError, match="water only"):
         evaluate(atoms, SPCFwCalculator())
+
+
+def test_teachers_command_lists_availability(capsys):
+    from lesdistill.cli import main
+
+    assert main(["teachers"]) == 0
+    lines = {line.split()[0]: line for line in capsys.readouterr().out.splitlines()[1:]}
+    assert lines["chgnet-0.3.0"].endswith("ready")
+    assert lines["uma-m-omol"].endswith("no package")
