@@ -88,3 +88,14 @@ def test_unreadable_structure_file_is_named(tmp_path, capsys):
     path.write_text("3\nnot an extxyz header\nO 0 0\n")
     assert main(["electrostatics", str(path), "--charges", "O=-0.8,H=0.4", "-o", str(tmp_path / "x.nc")]) == 2
     assert f"cannot read structures from {path}" in capsys.readouterr().err
+
+
+def test_build_system_hcl_and_small_interface(tmp_path):
+    hcl = tmp_path / "hcl.extxyz"
+    assert main(["build-system", "hcl", "--ion-pairs", "1", "--waters", "23", "--length", "9.1", "-o", str(hcl)]) == 0
+    assert ase.io.read(hcl).get_chemical_formula() == "ClH50O24"
+    interface = tmp_path / "tio2.extxyz"
+    assert main(["build-system", "tio2-water", "--repeat", "1", "2", "--layers", "2", "--cell-height", "20", "-o", str(interface)]) == 0
+    atoms = ase.io.read(interface)
+    assert atoms.get_chemical_symbols().count("Ti") == 16
+    assert set(atoms.arrays["region"]) == {0, 1}

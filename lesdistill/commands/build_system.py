@@ -1,4 +1,4 @@
-"""``lesdistill build-system``: write a benchmark system to an extxyz file."""
+"""``lesdistill build-system``: build a benchmark system and write it to an extxyz file."""
 
 from __future__ import annotations
 
@@ -7,24 +7,44 @@ from pathlib import Path
 
 import ase.io
 
-from ..systems import water_box
+from ..systems import anatase_water_interface, hcl_box, water_box
 
 NAME = "build-system"
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
-    parser = subparsers.add_parser(NAME, help="build a system (liquid water) and write it as extxyz")
-    parser.add_argument("system", choices=["water"], help="which system to build")
-    parser.add_argument("--molecules", type=int, default=64, help="number of H2O molecules (default 64)")
-    parser.add_argument("--density", type=float, default=0.997, help="density in g/cm³ (default 0.997)")
+    parser = subparsers.add_parser(NAME, help="build liquid water, concentrated HCl or the anatase TiO2(101)–water interface")
+    parser.add_argument("system", choices=["water", "hcl", "tio2-water"], help="which system to build")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    water = parser.add_argument_group("water")
+    water.add_argument("--molecules", type=int, default=64, help="number of H2O molecules (default 64)")
+    water.add_argument("--density", type=float, default=0.997, help="water density in g/cm³ (default 0.997)")
+    hcl = parser.add_argument_group("hcl")
+    hcl.add_argument("--ion-pairs", type=int, default=4, help="H3O⁺/Cl⁻ pairs (default 4)")
+    hcl.add_argument("--waters", type=int, default=92, help="H2O molecules besides the ions (default 92)")
+    hcl.add_argument("--length", type=float, default=14.43, help="cubic box side in Å (default 14.43)")
+    tio2 = parser.add_argument_group("tio2-water")
+    tio2.add_argument("--repeat", type=int, nargs=2, default=(3, 9), metavar=("NA", "NB"),
+                      help="surface supercell of the 10.24 × 3.78 Å (101) cell (default 3 9)")
+    tio2.add_argument("--layers", type=int, default=5, help="O–Ti–O trilayers in the slab (default 5)")
+    tio2.add_argument("--cell-height", type=float, default=83.394, help="cell height along the normal in Å (default 83.394)")
     parser.add_argument("-o", "--output", type=Path, required=True, help="output extxyz path")
     return parser
 
 
+def build(args: argparse.Namespace):
+    """The ASE Atoms that ``args`` ask for."""
+    if args.system == "water":
+        return water_box(args.molecules, density=args.density, seed=args.seed)
+    if args.system == "hcl":
+        return hcl_box(args.ion_pairs, args.ion_pairs, args.waters, length=args.length, seed=args.seed)
+    return anatase_water_interface(tuple(args.repeat), layers=args.layers, cell_height=args.cell_height,
+                                   water_density=args.density, seed=args.seed)
+
+
 def run(args: argparse.Namespace) -> None:
-    atoms = water_box(args.molecules, density=args.density, seed=args.seed)
-    atoms.info.update(system=args.system, seed=args.seed, density_g_cm3=args.density)
+    atoms = build(args)
+    atoms.info.update(system=args.system, seed=args.seed)
     args.output.parent.mkdir(parents=True, exist_ok=True)
     ase.io.write(args.output, atoms, format="extxyz")
-    print(f"wrote {len(atoms)} atoms, cell {atoms.cell.lengths().round(4).tolist()} Å -> {args.output}")
+    print(f"wrote {len(atoms)} atoms ({atoms.get_chemical_formula()}), cell {atoms.cell.lengths().round(4).tolist()} Å -> {args.output}")
