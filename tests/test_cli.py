@@ -93,7 +93,7 @@ def test_unreadable_structure_file_is_named(tmp_path, capsys):
 def test_build_system_hcl_and_small_interface(tmp_path):
     hcl = tmp_path / "hcl.extxyz"
     assert main(["build-system", "hcl", "--ion-pairs", "1", "--waters", "23", "--length", "9.1", "-o", str(hcl)]) == 0
-    assert ase.io.read(hcl).get_chemical_formula() == "ClH50O24"
+    assert ase.io.read(hcl).get_chemical_formula() == "H49ClO24"  # H3O⁺ + Cl⁻ + 23 H2O
     interface = tmp_path / "tio2.extxyz"
     assert main(["build-system", "tio2-water", "--repeat", "1", "2", "--layers", "2", "--cell-height", "20", "-o", str(interface)]) == 0
     atoms = ase.io.read(interface)
