@@ -6,9 +6,10 @@ import argparse
 import sys
 
 from . import __version__
-from .commands import build_system, electrostatics, teachers
+from .commands import build_system, electrostatics, sample, teachers
+from .teachers import TeacherUnavailableError
 
-COMMANDS = (build_system, electrostatics, teachers)
+COMMANDS = (build_system, teachers, sample, electrostatics)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -24,7 +25,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         args.handler(args)
-    except ValueError as error:
+    except (ValueError, FileNotFoundError, TeacherUnavailableError) as error:
         print(f"lesdistill {args.command}: error: {error}", file=sys.stderr)
         return 2
     return 0

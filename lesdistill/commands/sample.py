@@ -1,0 +1,64 @@
+"""``lesdistill md``: run (or resume) MD of a structure with a teacher or a test potential into a netCDF trajectory.
+
+Re-running the same command after an interruption resumes from the last checkpoint; once the trajectory
+exists the command does nothing. Existing files from other settings are never overwritten.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import ase.io
+
+from ..md import CALCULATORS, MDSettings, calculator_from_name, load_settings, read_trajectory, run_md, write_extxyz
+from ..teachers import apply_charge_and_spin, load_catalog, load_teacher, resolve
+from ..teachers.checkpoints import bundled_name
+
+NAME = "md"
+
+
+def add_parser(subparsers) -> argparse.ArgumentParser:
+    parser = subparsers.add_parser(NAME, help="run MD with a calculator, writing a netCDF trajectory (resumable)")
+    parser.add_argument("structure", type=Path, help="start structure (any ASE format)")
+    parser.add_argument("--index", type=int, default=-1, help="which frame of the structure file (default last)")
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--teacher", help="teacher id from the catalog (see `lesdistill teachers`)")
+    source.add_argument("--calculator", choices=sorted(CALCULATORS), help="analytic test potential instead of a teacher")
+    parser.add_argument("--catalog", type=Path, default=None, help="YAML file extending the teacher catalog")
+    parser.add_argument("--device", default="cpu", help="torch device for the teacher (default cpu)")
+    parser.add_argument("--charge", type=int, default=0, help="total charge for OMol-task teachers (default 0)")
+    parser.add_argument("--spin", type=int, default=1, help="spin multiplicity for OMol-task teachers (default 1)")
+    parser.add_argument("--settings", type=Path, default=None,
+                        help="MD settings, YAML or JSON mapping of MDSettings fields (default: MDSettings())")
+    parser.add_argument("-o", "--output", type=Path, required=True, help="trajectory path (netCDF, e.g. md.nc)")
+    parser.add_argument("--extxyz", type=Path, default=None, help="also export the frames to this extxyz file")
+    return parser
+
+
+def run(args: argparse.Namespace) -> None:
+    settings = load_settings(args.settings) if args.settings is not None else MDSettings()
+    if not args.structure.exists():
+        raise ValueError(f"structure file {args.structure} does not exist")
+    try:
+        atoms = ase.io.read(args.structure, index=args.index)
+    except Exception as error:  # ASE raises many types for unreadable files
+        raise ValueError(f"cannot read a structure from {args.structure}: {error}") from error
+    if args.teacher is not None:
+        spec = resolve(args.teacher, load_catalog(args.catalog))
+        calculator = load_teacher(spec, device=args.device)
+        apply_charge_and_spin(atoms, spec, args.charge, args.spin)
+        identity = spec.id
+        metadata = {"teacher": spec.id, "teacher_checkpoint": spec.checkpoint or "none",
+                    "teacher_sha256": spec.sha256 or "unverified", "level_of_theory": spec.level_of_theory,
+                    "device": args.device}
+        if bundled_name(spec):
+            metadata["teacher_checkpoint"] = f"{spec.checkpoint} ({spec.package} wheel)"
+    else:
+        calculator, identity, metadata = calculator_from_name(args.calculator), args.calculator, {"device": "cpu"}
+    path = run_md(atoms, calculator, settings, args.output, calculator_id=identity, metadata=metadata)
+    data = read_trajectory(path)
+    print(f"{data.sizes['frame']} frames of {data.sizes['atom']} atoms, mean temperature "
+          f"{float(data.temperature.mean()):.1f} K -> {path}")
+    if args.extxyz is not None:
+        print(f"wrote {write_extxyz(data, args.extxyz)}")
