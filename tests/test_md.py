@@ -26,7 +26,7 @@ from lesdistill.md import (MDGuardError, MDSettings, calculator_from_name, load_
 from lesdistill.md import engine as md_engine
 from lesdistill.md.calculators import argon_lennard_jones
 from lesdistill.md.checkpoint import checkpoint_path, load_checkpoint
-from lesdistill.md.progress import Progress
+from lesdistill.progress import Progress
 from lesdistill.md.trajectory import append_frames, count_frames, read_frames, truncate_frames
 
 QUIET = 10**9  # log_every that silences the per-step log lines
@@ -422,6 +422,6 @@ def test_progress_uses_a_bar_on_a_terminal():
     stream = Terminal()
     progress = Progress(total=50, initial=10, label="md", stream=stream)
     for step in range(11, 51):
-        progress.update(step, 300.0)
+        progress.update(step, "T 300.0 K")
     progress.close()
     assert "50/50" in stream.getvalue() and "step/s" in stream.getvalue()

@@ -25,7 +25,7 @@ from ..provenance import provenance
 from .checkpoint import Checkpoint, checkpoint_path, load_checkpoint, save_checkpoint
 from .guards import DistanceGuard, MDGuardError, check_energy_forces, check_temperature
 from .integrators import conserved_energy, dynamics_state, make_dynamics, restore_dynamics_state
-from .progress import Progress, note
+from ..progress import Progress, note
 from .settings import MDSettings
 from .trajectory import (FRAME_VARIABLES, append_frames, count_frames, create_trajectory, read_attributes,
                          read_frames, set_wall_time, truncate_frames)
@@ -156,7 +156,7 @@ class _Run:
             while self.step < total:
                 self.dynamics.step()
                 self.step += 1
-                progress.update(self.step, self._observe())
+                progress.update(self.step, f"T {self._observe():.1f} K")
                 if self.step % self.settings.checkpoint_every == 0 or self.step == total:
                     self.status = "finished" if self.step == total else "running"
                     self._checkpoint()
