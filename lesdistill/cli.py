@@ -6,10 +6,10 @@ import argparse
 import sys
 
 from . import __version__
-from .commands import build_system, electrostatics, sample, teachers
+from .commands import build_system, electrostatics, label, sample, teachers
 from .teachers import TeacherUnavailableError
 
-COMMANDS = (build_system, teachers, sample, electrostatics)
+COMMANDS = (build_system, teachers, sample, label, electrostatics)
 
 
 def build_parser() -> argparse.ArgumentParser:

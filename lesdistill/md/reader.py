@@ -52,8 +52,9 @@ def read_trajectory(path: Path | str) -> xr.Dataset:
 
 
 def to_atoms(trajectory: xr.Dataset | Path | str, frames: Sequence[int] | slice | None = None) -> list[Atoms]:
-    """ASE Atoms for ``frames`` (default all) with velocities, info (step, time_fs, temperature and the
-    structure's info) and a SinglePointCalculator holding energy, forces and, if stored, stress."""
+    """ASE Atoms for ``frames`` (default all) with velocities where stored, info (step, the structure's info
+    and where stored time_fs, temperature_K, split) and a SinglePointCalculator holding energy, forces and,
+    if stored, stress."""
     data = trajectory if isinstance(trajectory, xr.Dataset) else read_trajectory(trajectory)
     selection = data.isel(frame=frames if frames is not None else slice(None)).load()
     info = json.loads(data.attrs.get("structure_info", "{}"))
@@ -62,9 +63,12 @@ def to_atoms(trajectory: xr.Dataset | Path | str, frames: Sequence[int] | slice 
         frame = selection.isel(frame=f)
         atoms = Atoms(numbers=frame.atomic_number.values, positions=frame.positions.values, cell=frame.cell.values,
                       pbc=frame.pbc.values, masses=frame.mass.values)
-        atoms.set_velocities(frame.velocities.values / units.fs)
-        atoms.info.update(info, step=int(frame.step), time_fs=float(frame.time_fs),
-                          temperature_K=float(frame.temperature))
+        if "velocities" in frame:
+            atoms.set_velocities(frame.velocities.values / units.fs)
+        atoms.info.update(info, step=int(frame.step))
+        for key, name in (("time_fs", "time_fs"), ("temperature_K", "temperature"), ("split", "split")):
+            if name in frame:
+                atoms.info[key] = frame[name].item()
         results = dict(energy=float(frame.energy), forces=frame.forces.values)
         if "stress" in frame:
             results["stress"] = frame.stress.values

@@ -1,0 +1,47 @@
+"""``lesdistill label``: evaluate a teacher on frames into a labelled, split dataset (resumable)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import numpy as np
+import xarray as xr
+
+from ..label import SPLIT_NAMES, export_extxyz, label_frames
+from ..teachers import load_catalog, resolve
+
+NAME = "label"
+
+
+def add_parser(subparsers) -> argparse.ArgumentParser:
+    parser = subparsers.add_parser(NAME, help="label frames with a teacher (energy, forces, stress) into netCDF")
+    parser.add_argument("frames", type=Path, help="lesdistill trajectory (netCDF) or any ASE-readable file")
+    parser.add_argument("--teacher", required=True, help="teacher id from the catalog (see `lesdistill teachers`)")
+    parser.add_argument("--catalog", type=Path, default=None, help="YAML file extending the teacher catalog")
+    parser.add_argument("--device", default="cpu", help="torch device for the teacher (default cpu)")
+    parser.add_argument("--stride", type=int, default=1, help="use every STRIDE-th frame (default 1)")
+    parser.add_argument("--max-frames", type=int, default=None, help="label at most this many frames")
+    parser.add_argument("--validation-fraction", type=float, default=0.05, help="default 0.05")
+    parser.add_argument("--test-fraction", type=float, default=0.1, help="default 0.1")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the train/validation/test split (default 0)")
+    parser.add_argument("--charge", type=int, default=0, help="total charge for OMol-task teachers (default 0)")
+    parser.add_argument("--spin", type=int, default=1, help="spin multiplicity for OMol-task teachers (default 1)")
+    parser.add_argument("--chunk", type=int, default=8, help="frames per written chunk (default 8)")
+    parser.add_argument("-o", "--output", type=Path, required=True, help="labelled dataset (netCDF)")
+    parser.add_argument("--extxyz", type=Path, default=None, help="also export the dataset to extxyz")
+    return parser
+
+
+def run(args: argparse.Namespace) -> None:
+    spec = resolve(args.teacher, load_catalog(args.catalog))
+    path = label_frames(args.frames, spec, args.output, device=args.device, stride=args.stride,
+                        max_frames=args.max_frames, validation_fraction=args.validation_fraction,
+                        test_fraction=args.test_fraction, seed=args.seed, charge=args.charge, spin=args.spin,
+                        chunk=args.chunk)
+    with xr.open_dataset(path) as data:
+        counts = np.bincount(data.split.values, minlength=3)
+        print(f"{data.sizes['frame']} frames labelled by {spec.id} ("
+              + ", ".join(f"{n} {name}" for n, name in zip(counts, SPLIT_NAMES)) + f") -> {path}")
+    if args.extxyz is not None:
+        print(f"wrote {export_extxyz(path, args.extxyz)}")

@@ -1,0 +1,197 @@
+"""Label frames with a teacher: energies, forces and stress into a resumable netCDF dataset with a split.
+
+Frames come from a lesdistill trajectory (netCDF) or any ASE-readable file (extxyz …), thinned by
+``stride`` and capped at ``max_frames``. The output uses the trajectory layout of
+:mod:`lesdistill.md.trajectory` (read it with :func:`lesdistill.md.read_trajectory` /
+:func:`lesdistill.md.to_atoms`) plus a ``split`` variable (0 train, 1 validation, 2 test) drawn from
+``seed``. Labels are appended in chunks to ``<output>.partial.nc``; a small JSON progress file
+records how many frames are complete, so a killed run resumes after the last complete chunk, and the
+partial file becomes ``output`` only when every frame is labelled.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import ase.io
+import netCDF4
+import numpy as np
+from ase import Atoms
+from ase.stress import full_3x3_to_voigt_6_stress
+
+from .md.atomic import atomic_path, fsync
+from .md.reader import read_trajectory, to_atoms
+from .md.trajectory import append_frames, count_frames, create_trajectory, truncate_frames
+from .progress import Progress
+from .provenance import provenance
+from .teachers import TeacherSpec, apply_charge_and_spin, load_teacher
+from .teachers.checkpoints import sha256_of
+
+SPLIT_NAMES = ("train", "validation", "test")
+
+
+@dataclass(frozen=True)
+class LabelRequest:
+    """What to label and how; identical requests resume each other, different ones are refused."""
+
+    source: str
+    source_sha256: str
+    teacher: str
+    teacher_sha256: str
+    stride: int = 1
+    max_frames: int | None = None
+    validation_fraction: float = 0.05
+    test_fraction: float = 0.1
+    seed: int = 0
+    charge: int = 0
+    spin: int = 1
+
+
+def partial_path(output: Path) -> Path:
+    return output.with_name(output.stem + ".partial.nc")
+
+
+def progress_path(output: Path) -> Path:
+    return output.with_name(output.name + ".progress.json")
+
+
+def is_trajectory(path: Path) -> bool:
+    """Whether ``path`` is a lesdistill netCDF trajectory (else it is read with ase.io)."""
+    try:
+        with netCDF4.Dataset(path, "r") as nc:
+            return "atom_types" in nc.variables
+    except OSError:
+        return False
+
+
+def source_frames(path: Path, stride: int, max_frames: int | None) -> tuple[int, list[int]]:
+    """(number of frames in the source, indices selected by ``stride`` and ``max_frames``)."""
+    total = count_frames(path) if is_trajectory(path) else len(ase.io.read(path, index=":"))
+    indices = list(range(0, total, stride))
+    return total, indices if max_frames is None else indices[:max_frames]
+
+
+def load_frames(path: Path, indices: list[int]) -> list[Atoms]:
+    """The frames ``indices`` of ``path`` as Atoms (positions, cell, pbc, numbers, info)."""
+    if is_trajectory(path):
+        return to_atoms(read_trajectory(path), indices)
+    frames = ase.io.read(path, index=":")
+    return [frames[i] for i in indices]
+
+
+def split_assignment(n_frames: int, validation_fraction: float, test_fraction: float, seed: int) -> np.ndarray:
+    """Split codes (n_frames,) int8: 0 train, 1 validation, 2 test, reproducible from ``seed``."""
+    n_test = round(test_fraction * n_frames)
+    n_validation = round(validation_fraction * n_frames)
+    if n_test + n_validation >= n_frames:
+        raise ValueError(f"validation ({n_validation}) + test ({n_test}) frames leave none of {n_frames} for training")
+    codes = np.zeros(n_frames, dtype=np.int8)
+    order = np.random.default_rng(seed).permutation(n_frames)
+    codes[order[:n_test]] = 2
+    codes[order[n_test:n_test + n_validation]] = 1
+    return codes
+
+
+def _labels(atoms: Atoms, calculator, with_stress: bool) -> dict[str, np.ndarray]:
+    atoms.calc = calculator
+    energy, forces = atoms.get_potential_energy(), atoms.get_forces()
+    if not (np.isfinite(energy) and np.isfinite(forces).all()):
+        raise ValueError(f"teacher returned non-finite energy or forces for frame step {atoms.info.get('step')}")
+    labels = {"energy": np.float64(energy), "forces": forces}
+    if with_stress:
+        labels["stress"] = full_3x3_to_voigt_6_stress(atoms.get_stress(voigt=False))
+    return labels
+
+
+def label_frames(source: Path, spec: TeacherSpec, output: Path, *, device: str = "cpu", stride: int = 1,
+                 max_frames: int | None = None, validation_fraction: float = 0.05, test_fraction: float = 0.1,
+                 seed: int = 0, charge: int = 0, spin: int = 1, chunk: int = 8) -> Path:
+    """Label the selected frames of ``source`` with teacher ``spec`` into ``output`` (netCDF); resumable."""
+    source, output = Path(source), Path(output)
+    if output.exists():
+        return output
+    if not source.exists():
+        raise ValueError(f"frames file {source} does not exist")
+    if stride < 1 or (max_frames is not None and max_frames < 1) or chunk < 1:
+        raise ValueError(f"stride, max_frames and chunk must be positive, got {stride}, {max_frames}, {chunk}")
+    request = LabelRequest(str(source), sha256_of(source), spec.id, spec.sha256 or "unverified", stride, max_frames,
+                           validation_fraction, test_fraction, seed, charge, spin)
+    _, indices = source_frames(source, stride, max_frames)
+    codes = split_assignment(len(indices), validation_fraction, test_fraction, seed)
+    partial, progress_file = partial_path(output), progress_path(output)
+    done = _resume(partial, progress_file, request)
+    calculator = None
+    progress = Progress(len(indices), done, label=f"label {spec.id}", unit="frame")
+    for start in range(done, len(indices), chunk):
+        frames = load_frames(source, indices[start:start + chunk])
+        if calculator is None:
+            calculator = load_teacher(spec, device=device)
+            with_stress = bool(frames[0].pbc.all()) and "stress" in calculator.implemented_properties
+            if not partial.exists():
+                variables = ["positions", "cell", "energy", "forces", "step"] + (["stress"] if with_stress else [])
+                attrs = provenance(title="lesdistill labelled dataset", command="label", teacher=spec.id, teacher_sha256=spec.sha256 or "unverified",
+                                   level_of_theory=spec.level_of_theory, device=device, source=str(source),
+                                   label_request=json.dumps(asdict(request), sort_keys=True))
+                create_trajectory(partial, frames[0], variables, attrs)
+        batch: dict[str, list] = {name: [] for name in ("positions", "cell", "step", "energy", "forces")}
+        for offset, atoms in enumerate(frames):
+            apply_charge_and_spin(atoms, spec, charge, spin)
+            for name, value in _labels(atoms, calculator, with_stress).items():
+                batch.setdefault(name, []).append(value)
+            batch["positions"].append(atoms.positions)
+            batch["cell"].append(atoms.cell.array)
+            batch["step"].append(indices[start + offset])
+            progress.update(start + offset + 1)
+        append_frames(partial, start, {name: np.asarray(values) for name, values in batch.items()})
+        _write_progress(progress_file, request, start + len(frames))
+    progress.close()
+    _finish(partial, codes)
+    os.replace(partial, output)
+    progress_file.unlink(missing_ok=True)
+    return output
+
+
+def _resume(partial: Path, progress_file: Path, request: LabelRequest) -> int:
+    """Frames already labelled for ``request`` (0 for a fresh start); refuse a different request."""
+    if not partial.exists():
+        progress_file.unlink(missing_ok=True)
+        return 0
+    if not progress_file.exists():
+        raise ValueError(f"{partial} exists without {progress_file}: remove it to start labelling afresh")
+    saved = json.loads(progress_file.read_text())
+    if saved["request"] != asdict(request):
+        changed = sorted(k for k in saved["request"] if saved["request"][k] != asdict(request).get(k))
+        raise ValueError(f"{partial} was labelled with other settings ({', '.join(changed)} differ); "
+                         "remove it or use another output")
+    done = int(saved["frames_done"])
+    if count_frames(partial) != done:
+        truncate_frames(partial, done)
+    return done
+
+
+def _write_progress(progress_file: Path, request: LabelRequest, frames_done: int) -> None:
+    with atomic_path(progress_file) as tmp:
+        tmp.write_text(json.dumps({"request": asdict(request), "frames_done": frames_done}))
+
+
+def _finish(partial: Path, codes: np.ndarray) -> None:
+    """Add the ``split`` variable (frame) to the completed dataset."""
+    with netCDF4.Dataset(partial, "a") as nc:
+        split = nc["split"] if "split" in nc.variables else nc.createVariable("split", "i1", ("frame",))
+        split[:] = codes
+        split.flag_values = np.arange(3, dtype=np.int8)
+        split.flag_meanings = " ".join(SPLIT_NAMES)
+    fsync(partial)
+
+
+def export_extxyz(dataset: Path, output: Path) -> Path:
+    """Write the labelled frames with energy, forces, stress and ``split`` to extxyz."""
+    output.parent.mkdir(parents=True, exist_ok=True)
+    frames = to_atoms(read_trajectory(dataset))
+    for atoms in frames:
+        atoms.info["split"] = SPLIT_NAMES[int(atoms.info["split"])]
+    ase.io.write(output, frames, format="extxyz")
+    return output
