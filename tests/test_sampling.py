@@ -89,3 +89,18 @@ def test_killed_teacher_run_resumes_to_the_uninterrupted_trajectory(water, tmp_p
     assert np.array_equal(a.step.values, b.step.values)
     for name in ("positions", "velocities", "forces", "energy"):
         assert np.array_equal(a[name].values, b[name].values), name
+
+
+def test_relax_with_a_teacher_lowers_energy_and_forces(water, tmp_path, capsys):
+    output = tmp_path / "relaxed.extxyz"
+    assert main(["relax", str(water), "--teacher", "spcfw", "--fmax", "0.05", "-o", str(output)]) == 0
+    assert capsys.readouterr().out.splitlines()[-1].startswith("converged")
+    relaxed = ase.io.read(output)
+    assert relaxed.info["relaxed_with"] == "spcfw"
+    from lesdistill.teachers import SPCFwCalculator
+
+    start = ase.io.read(water)
+    for atoms in (start, relaxed):
+        atoms.calc = SPCFwCalculator()
+    assert relaxed.get_potential_energy() < start.get_potential_energy()
+    assert np.linalg.norm(relaxed.get_forces(), axis=1).max() <= 0.05
