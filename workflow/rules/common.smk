@@ -1,8 +1,10 @@
-# Shared definitions: the systems of the config and the wildcard constraints built from them.
+# Shared definitions: the teachers and systems of the config, wildcard constraints built from them.
+TEACHERS = list(config["teachers"])
 SYSTEMS = list(config["systems"])
 
 
 wildcard_constraints:
+    teacher="|".join(TEACHERS),
     system="|".join(SYSTEMS),
 
 
