@@ -28,9 +28,10 @@ demo: $(BIN)/.installed
 test: $(BIN)/.installed $(SEVENN_VENV)/bin/.installed
 	LESDISTILL_SEVENN_PYTHON="$(abspath $(SEVENN_VENV))/bin/python" $(BIN)/python -m pytest
 
-## benchmark: time the electrostatics kernels (writes benchmarks/results/ewald.json, ~5 min)
-benchmark: $(BIN)/.installed
+## benchmark: time the electrostatics kernels and the teachers (benchmarks/results/*.json, ~10 min)
+benchmark: $(BIN)/.installed $(SEVENN_VENV)/bin/.installed
 	$(BIN)/python benchmarks/ewald.py
+	LESDISTILL_SEVENN_PYTHON="$(abspath $(SEVENN_VENV))/bin/python" $(BIN)/python benchmarks/teachers.py
 
 clean-results:
 	rm -rf results logs .snakemake
