@@ -10,7 +10,6 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-import torch
 
 from lesdistill.provenance import git_revision, package_versions
 

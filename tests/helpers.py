@@ -1,8 +1,15 @@
-"""Test helpers: random structures and finite differences."""
+"""Test helpers: random structures, finite differences, killing a run mid-way."""
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
 import torch
+
 
 def random_cell(generator: torch.Generator, length: float = 10.0, skew: float = 0.25) -> torch.Tensor:
     """A random triclinic cell (3, 3) in Å, rows are lattice vectors, well conditioned."""
@@ -31,3 +38,18 @@ def central_difference(fn, x: torch.Tensor, h: float) -> torch.Tensor:
         flat[idx] = (fn(x + step) - fn(x - step)) / (2 * h)
     return grad
 
+
+
+def kill_after_frames(command: list[str], partial: Path, frames: int, timeout: float = 120.0) -> None:
+    """Start ``command``, SIGKILL it once ``partial`` (a trajectory being written) holds ``frames`` frames."""
+    from lesdistill.md.trajectory import count_frames
+
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and process.poll() is None:
+        if partial.exists() and count_frames(partial) >= frames:
+            break
+        time.sleep(0.01)
+    assert process.poll() is None, "the run ended before it could be killed"
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()

@@ -5,8 +5,6 @@ from __future__ import annotations
 import argparse
 import io
 import json
-import os
-import signal
 import subprocess
 import sys
 import time
@@ -29,13 +27,10 @@ from lesdistill.md.checkpoint import checkpoint_path, load_checkpoint
 from lesdistill.progress import Progress
 from lesdistill.md.trajectory import append_frames, count_frames, read_frames, truncate_frames
 
+from .helpers import kill_after_frames
+
 QUIET = 10**9  # log_every that silences the per-step log lines
-CLI = ("import argparse, sys\n"
-       "from lesdistill.commands import sample\n"
-       "parser = argparse.ArgumentParser()\n"
-       "sample.add_parser(parser.add_subparsers()).set_defaults(handler=sample.run)\n"
-       "args = parser.parse_args(sys.argv[1:])\n"
-       "args.handler(args)\n")
+
 
 
 def argon(repeat: int = 2) -> ase.Atoms:
@@ -207,8 +202,8 @@ def test_truncate_frames_keeps_the_first_frames(tmp_path):
 
 
 def _cli(structure, settings_file, output):
-    return [sys.executable, "-c", CLI, "md", str(structure), "--calculator", "lj", "--settings", str(settings_file),
-            "-o", str(output)]
+    return [sys.executable, "-m", "lesdistill.cli", "md", str(structure), "--calculator", "lj", "--settings",
+            str(settings_file), "-o", str(output)]
 
 
 def test_sigkill_and_rerun_of_the_cli_gives_the_uninterrupted_trajectory(tmp_path):
@@ -221,16 +216,7 @@ def test_sigkill_and_rerun_of_the_cli_gives_the_uninterrupted_trajectory(tmp_pat
     output = tmp_path / "killed.nc"
     partial = partial_path(output)
     for kill_at_frames in (80, 450):
-        process = subprocess.Popen(_cli(structure, settings_file, output), stdout=subprocess.DEVNULL,
-                                   stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and process.poll() is None:
-            if partial.exists() and count_frames(partial) >= kill_at_frames:
-                break
-            time.sleep(0.01)
-        assert process.poll() is None, "the run ended before it could be killed"
-        os.kill(process.pid, signal.SIGKILL)
-        process.wait()
+        kill_after_frames(_cli(structure, settings_file, output), partial, kill_at_frames, timeout=60)
         assert not output.exists()
     finished = subprocess.run(_cli(structure, settings_file, output), capture_output=True, text=True, timeout=120)
     assert finished.returncode == 0, finished.stderr

@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
-import textwrap
-import time
 
 import ase.io
 import numpy as np
@@ -15,8 +12,9 @@ import pytest
 
 from lesdistill.cli import main
 from lesdistill.md import partial_path, read_trajectory
-from lesdistill.md.trajectory import count_frames
 from lesdistill.systems import water_box
+
+from .helpers import kill_after_frames
 
 SETTINGS = ("ensemble: nvt\nthermostat: bussi\ntimestep_fs: 0.5\ntemperature_K: 300\nthermostat_time_fs: 10\n"
             "equilibration_steps: 2\nproduction_steps: {steps}\nsample_stride: 2\ncheckpoint_every: 4\nseed: 11\n")
@@ -69,15 +67,7 @@ def test_killed_teacher_run_resumes_to_the_uninterrupted_trajectory(water, tmp_p
     settings.write_text(SETTINGS.format(steps=300))
     command = [sys.executable, "-m", "lesdistill.cli", "md", str(water), "--teacher", "spcfw", "--settings", str(settings)]
     killed = tmp_path / "killed.nc"
-    process = subprocess.Popen([*command, "-o", str(killed)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and process.poll() is None:
-        if partial_path(killed).exists() and count_frames(partial_path(killed)) >= 40:
-            break
-        time.sleep(0.02)
-    assert process.poll() is None, "the run ended before it could be killed"
-    os.kill(process.pid, signal.SIGKILL)
-    process.wait()
+    kill_after_frames([*command, "-o", str(killed)], partial_path(killed), 40)
     assert not killed.exists()
     resumed = subprocess.run([*command, "-o", str(killed)], capture_output=True, text=True, timeout=300)
     assert resumed.returncode == 0, resumed.stderr[-3000:]

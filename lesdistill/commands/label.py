@@ -9,7 +9,7 @@ import numpy as np
 import xarray as xr
 
 from ..label import SPLIT_NAMES, export_extxyz, label_frames
-from ..teachers import load_catalog, resolve
+from .teacher_options import add_teacher_options, teacher_spec
 
 NAME = "label"
 
@@ -17,16 +17,12 @@ NAME = "label"
 def add_parser(subparsers) -> argparse.ArgumentParser:
     parser = subparsers.add_parser(NAME, help="label frames with a teacher (energy, forces, stress) into netCDF")
     parser.add_argument("frames", type=Path, help="lesdistill trajectory (netCDF) or any ASE-readable file")
-    parser.add_argument("--teacher", required=True, help="teacher id from the catalog (see `lesdistill teachers`)")
-    parser.add_argument("--catalog", type=Path, default=None, help="YAML file extending the teacher catalog")
-    parser.add_argument("--device", default="cpu", help="torch device for the teacher (default cpu)")
+    add_teacher_options(parser)
     parser.add_argument("--stride", type=int, default=1, help="use every STRIDE-th frame (default 1)")
     parser.add_argument("--max-frames", type=int, default=None, help="label at most this many frames")
     parser.add_argument("--validation-fraction", type=float, default=0.05, help="default 0.05")
     parser.add_argument("--test-fraction", type=float, default=0.1, help="default 0.1")
     parser.add_argument("--seed", type=int, default=0, help="seed of the train/validation/test split (default 0)")
-    parser.add_argument("--charge", type=int, default=0, help="total charge for OMol-task teachers (default 0)")
-    parser.add_argument("--spin", type=int, default=1, help="spin multiplicity for OMol-task teachers (default 1)")
     parser.add_argument("--chunk", type=int, default=8, help="frames per written chunk (default 8)")
     parser.add_argument("-o", "--output", type=Path, required=True, help="labelled dataset (netCDF)")
     parser.add_argument("--extxyz", type=Path, default=None, help="also export the dataset to extxyz")
@@ -34,7 +30,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> None:
-    spec = resolve(args.teacher, load_catalog(args.catalog))
+    spec = teacher_spec(args)
     path = label_frames(args.frames, spec, args.output, device=args.device, stride=args.stride,
                         max_frames=args.max_frames, validation_fraction=args.validation_fraction,
                         test_fraction=args.test_fraction, seed=args.seed, charge=args.charge, spin=args.spin,

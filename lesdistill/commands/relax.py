@@ -9,7 +9,8 @@ import ase.io
 import numpy as np
 from ase.optimize import BFGS
 
-from ..teachers import apply_charge_and_spin, load_catalog, load_teacher, resolve
+from ..teachers import apply_charge_and_spin, load_teacher
+from .teacher_options import add_teacher_options, teacher_spec
 
 NAME = "relax"
 
@@ -17,13 +18,9 @@ NAME = "relax"
 def add_parser(subparsers) -> argparse.ArgumentParser:
     parser = subparsers.add_parser(NAME, help="relax atomic positions with a teacher (BFGS), fixed cell")
     parser.add_argument("structure", type=Path, help="start structure (any ASE format; last frame used)")
-    parser.add_argument("--teacher", required=True, help="teacher id from the catalog")
-    parser.add_argument("--catalog", type=Path, default=None, help="YAML file extending the teacher catalog")
-    parser.add_argument("--device", default="cpu", help="torch device for the teacher (default cpu)")
+    add_teacher_options(parser)
     parser.add_argument("--fmax", type=float, default=0.03, help="force convergence in eV/Å (default 0.03)")
     parser.add_argument("--steps", type=int, default=500, help="maximum BFGS steps (default 500)")
-    parser.add_argument("--charge", type=int, default=0, help="total charge for OMol-task teachers (default 0)")
-    parser.add_argument("--spin", type=int, default=1, help="spin multiplicity for OMol-task teachers (default 1)")
     parser.add_argument("-o", "--output", type=Path, required=True, help="relaxed structure (extxyz)")
     return parser
 
@@ -33,7 +30,7 @@ def run(args: argparse.Namespace) -> None:
         raise ValueError(f"structure file {args.structure} does not exist")
     if not args.fmax > 0 or args.steps < 1:
         raise ValueError(f"--fmax must be positive and --steps at least 1, got {args.fmax} and {args.steps}")
-    spec = resolve(args.teacher, load_catalog(args.catalog))
+    spec = teacher_spec(args)
     atoms = ase.io.read(args.structure)
     atoms.calc = load_teacher(spec, device=args.device)
     apply_charge_and_spin(atoms, spec, args.charge, args.spin)

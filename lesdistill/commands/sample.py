@@ -12,8 +12,9 @@ from pathlib import Path
 import ase.io
 
 from ..md import CALCULATORS, MDSettings, calculator_from_name, load_settings, read_trajectory, run_md, write_extxyz
-from ..teachers import apply_charge_and_spin, load_catalog, load_teacher, resolve
+from ..teachers import apply_charge_and_spin, load_teacher
 from ..teachers.checkpoints import bundled_name
+from .teacher_options import add_teacher_options, teacher_spec
 
 NAME = "md"
 
@@ -23,12 +24,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     parser.add_argument("structure", type=Path, help="start structure (any ASE format)")
     parser.add_argument("--index", type=int, default=-1, help="which frame of the structure file (default last)")
     source = parser.add_mutually_exclusive_group(required=True)
-    source.add_argument("--teacher", help="teacher id from the catalog (see `lesdistill teachers`)")
+    add_teacher_options(parser, teacher_group=source, required=False)
     source.add_argument("--calculator", choices=sorted(CALCULATORS), help="analytic test potential instead of a teacher")
-    parser.add_argument("--catalog", type=Path, default=None, help="YAML file extending the teacher catalog")
-    parser.add_argument("--device", default="cpu", help="torch device for the teacher (default cpu)")
-    parser.add_argument("--charge", type=int, default=0, help="total charge for OMol-task teachers (default 0)")
-    parser.add_argument("--spin", type=int, default=1, help="spin multiplicity for OMol-task teachers (default 1)")
     parser.add_argument("--settings", type=Path, default=None,
                         help="MD settings, YAML or JSON mapping of MDSettings fields (default: MDSettings())")
     parser.add_argument("-o", "--output", type=Path, required=True, help="trajectory path (netCDF, e.g. md.nc)")
@@ -45,7 +42,7 @@ def run(args: argparse.Namespace) -> None:
     except Exception as error:  # ASE raises many types for unreadable files
         raise ValueError(f"cannot read a structure from {args.structure}: {error}") from error
     if args.teacher is not None:
-        spec = resolve(args.teacher, load_catalog(args.catalog))
+        spec = teacher_spec(args)
         calculator = load_teacher(spec, device=args.device)
         apply_charge_and_spin(atoms, spec, args.charge, args.spin)
         identity = spec.id

@@ -1,0 +1,23 @@
+"""Command-line options shared by the subcommands that run a teacher (relax, md, label)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from ..teachers import TeacherSpec, load_catalog, resolve
+
+
+def add_teacher_options(parser: argparse.ArgumentParser, teacher_group=None, required: bool = True) -> None:
+    """--teacher (in ``teacher_group`` when given), --catalog, --device, --charge, --spin."""
+    (teacher_group or parser).add_argument("--teacher", required=required,
+                                           help="teacher id from the catalog (see `lesdistill teachers`)")
+    parser.add_argument("--catalog", type=Path, default=None, help="YAML file extending the teacher catalog")
+    parser.add_argument("--device", default="cpu", help="torch device for the teacher (default cpu)")
+    parser.add_argument("--charge", type=int, default=0, help="total charge for OMol-task teachers (default 0)")
+    parser.add_argument("--spin", type=int, default=1, help="spin multiplicity for OMol-task teachers (default 1)")
+
+
+def teacher_spec(args: argparse.Namespace) -> TeacherSpec:
+    """The catalog entry named by ``--teacher`` (catalog extended by ``--catalog``)."""
+    return resolve(args.teacher, load_catalog(args.catalog))
