@@ -10,7 +10,6 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-
 from lesdistill.provenance import git_revision, package_versions
 
 RESULTS = Path(__file__).resolve().parent / "results"
