@@ -1,0 +1,5 @@
+"""Student backbones: the strictly local Cartesian cluster-expansion backbone."""
+
+from .cace import CACEBackbone
+
+__all__ = ["CACEBackbone"]

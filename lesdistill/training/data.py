@@ -1,0 +1,80 @@
+"""Labelled frames as tensors, split into train/validation/test, and fixed-size batches."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from ..md.reader import read_trajectory
+
+SPLITS = {"train": 0, "validation": 1, "test": 2}
+
+
+@dataclass
+class Frames:
+    """positions (F, N, 3) Å, cells (F, 3, 3) Å, numbers (N,), energy (F,) eV, forces (F, N, 3) eV/Å,
+    stress (F, 3, 3) eV/Å³ or None, split (F,) int, periodic flag. One composition for all frames."""
+
+    positions: torch.Tensor
+    cells: torch.Tensor
+    numbers: torch.Tensor
+    energy: torch.Tensor
+    forces: torch.Tensor
+    stress: torch.Tensor | None
+    split: np.ndarray
+    periodic: bool
+
+    def __len__(self) -> int:
+        return len(self.energy)
+
+    def indices(self, split: str) -> np.ndarray:
+        return np.flatnonzero(self.split == SPLITS[split])
+
+    def batch(self, indices) -> dict[str, torch.Tensor]:
+        """Frames ``indices`` flattened: positions (B·N, 3), batch (B·N,), cells (B, 3, 3), targets."""
+        index = torch.as_tensor(np.asarray(indices))
+        n_atoms = self.positions.shape[1]
+        out = {
+            "positions": self.positions[index].reshape(-1, 3),
+            "numbers": self.numbers.repeat(len(index)),
+            "batch": torch.arange(len(index)).repeat_interleave(n_atoms),
+            "cells": self.cells[index] if self.periodic else None,
+            "energy": self.energy[index],
+            "forces": self.forces[index].reshape(-1, 3),
+            "n_atoms": torch.full((len(index),), n_atoms, dtype=self.energy.dtype),
+        }
+        if self.stress is not None:
+            out["stress"] = self.stress[index]
+        return out
+
+
+def load_frames(path: Path | str, dtype: torch.dtype = torch.float64) -> Frames:
+    """Read a labelled dataset written by ``lesdistill label`` (netCDF)."""
+    path = Path(path)
+    if not path.is_file():
+        raise ValueError(f"labelled dataset {path} does not exist")
+    data = read_trajectory(path)
+    if "split" not in data:
+        raise ValueError(f"{path} has no 'split' variable: is it a finished `lesdistill label` output?")
+    as_tensor = lambda name: torch.tensor(data[name].values, dtype=dtype)  # noqa: E731
+    return Frames(
+        positions=as_tensor("positions"), cells=as_tensor("cell"),
+        numbers=torch.tensor(data.atomic_number.values, dtype=torch.long), energy=as_tensor("energy"),
+        forces=as_tensor("forces"), stress=as_tensor("stress") if "stress" in data else None,
+        split=data.split.values.astype(int), periodic=bool(data.pbc.values.all()),
+    )
+
+
+def fit_element_energies(frames: Frames, indices: np.ndarray) -> dict[int, float]:
+    """Per-element reference energies E0 (eV) by least squares of frame energies on element counts.
+
+    With one composition the system is rank one and the minimum-norm solution spreads the mean
+    energy over the elements in proportion to their counts; only the total matters then.
+    """
+    elements = sorted(set(frames.numbers.tolist()))
+    counts = np.array([[int((frames.numbers == z).sum()) for z in elements]] * len(indices), dtype=float)
+    solution, *_ = np.linalg.lstsq(counts, frames.energy[indices].double().numpy(), rcond=None)
+    return {z: float(e) for z, e in zip(elements, solution)}

@@ -1,0 +1,59 @@
+"""Training settings (pydantic): loss weights, two-stage schedule, optimiser, EMA, checkpoints."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+
+class TrainSettings(BaseModel):
+    """MACE-style defaults (stage one E 1 / F 100 at lr 1e-2; stage two E 1000 / F 100 at lr 1e-3)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    epochs: int = Field(100, gt=0)
+    batch_size: int = Field(4, gt=0)
+    dtype: Literal["float32", "float64"] = "float64"
+    seed: int = 0
+    lr: float = Field(1e-2, gt=0)
+    weight_decay: float = Field(5e-7, ge=0)
+    amsgrad: bool = True
+    energy_weight: float = Field(1.0, ge=0)
+    forces_weight: float = Field(100.0, ge=0)
+    stress_weight: float = Field(0.0, ge=0)
+    stage_two_epoch: int | None = Field(None, ge=0, description="epoch from which stage two applies (None: never)")
+    stage_two_lr: float = Field(1e-3, gt=0)
+    stage_two_energy_weight: float = Field(1000.0, ge=0)
+    stage_two_forces_weight: float = Field(100.0, ge=0)
+    scheduler: Literal["plateau", "step"] = "plateau"
+    plateau_factor: float = Field(0.8, gt=0, lt=1)
+    plateau_patience: int = Field(50, ge=0)
+    step_size: int = Field(20, gt=0)
+    step_gamma: float = Field(0.5, gt=0, le=1)
+    clip_grad_norm: float | None = Field(10.0, gt=0)
+    ema_decay: float | None = Field(0.99, gt=0, lt=1)
+    early_stopping_patience: int | None = Field(None, gt=0, description="epochs without validation improvement")
+    checkpoint_every: int = Field(50, gt=0, description="optimiser steps between checkpoints")
+
+    @model_validator(mode="after")
+    def _some_loss(self) -> TrainSettings:
+        if self.energy_weight == self.forces_weight == self.stress_weight == 0:
+            raise ValueError("all loss weights are zero")
+        return self
+
+
+def load_train_settings(path: Path | str | None) -> TrainSettings:
+    """Settings from a YAML file (defaults when None); ValueError naming the file and field."""
+    if path is None:
+        return TrainSettings()
+    path = Path(path)
+    if not path.is_file():
+        raise ValueError(f"training settings file {path} does not exist")
+    try:
+        return TrainSettings(**(yaml.safe_load(path.read_text()) or {}))
+    except ValidationError as error:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'settings'}: {e['msg']}" for e in error.errors())
+        raise ValueError(f"invalid training settings in {path}: {problems}") from None

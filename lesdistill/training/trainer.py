@@ -1,0 +1,215 @@
+"""Distillation trainer: seeded batches, two-stage loss, AMSGrad, LR schedule, EMA, exact resume.
+
+Every ``checkpoint_every`` optimiser steps and at each epoch end the full state (weights, EMA,
+optimiser, scheduler, position in the epoch, pooled metrics, history) goes to ``<output>.ckpt.pt``
+atomically. Batches are drawn from a generator seeded by (seed, epoch), so a killed run restarted
+with the same command continues from the checkpoint and ends with the same weights as an
+uninterrupted run. The best validation model (EMA weights when enabled) is saved as the student,
+with the latent-charge sign made canonical (oxygen negative).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+from pathlib import Path
+
+import numpy as np
+import torch
+import xarray as xr
+from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
+
+from ..electrostatics import canonical_charge_sign
+from ..models.student import Student, save_student
+from ..progress import Progress
+from ..provenance import provenance
+from ..teachers.checkpoints import sha256_of
+from .data import Frames, fit_element_energies, load_frames
+from .loss import errors, loss, predict, summarise
+from .settings import TrainSettings
+
+
+def checkpoint_path(output: Path) -> Path:
+    return output.with_name(output.name + ".ckpt.pt")
+
+
+class Trainer:
+    """Train a :class:`Student` described by ``model_config`` on a labelled dataset."""
+
+    def __init__(self, dataset: Path | str, model_config: dict, settings: TrainSettings, output: Path | str):
+        self.dataset, self.output = Path(dataset), Path(output)
+        self.settings, self.model_config = settings, model_config
+        self.dtype = getattr(torch, settings.dtype)
+        self.frames: Frames = load_frames(self.dataset, self.dtype)
+        self.train_idx, self.val_idx = self.frames.indices("train"), self.frames.indices("validation")
+        if len(self.train_idx) == 0:
+            raise ValueError(f"{self.dataset} has no training frames")
+        self.with_stress = settings.stress_weight > 0 and self.frames.stress is not None and self.frames.periodic
+        torch.manual_seed(settings.seed)
+        element_energies = fit_element_energies(self.frames, self.train_idx)
+        self.model = Student(**model_config, element_energies=element_energies).to(self.dtype)
+        self.ema = (AveragedModel(self.model, multi_avg_fn=get_ema_multi_avg_fn(settings.ema_decay), use_buffers=True)
+                    if settings.ema_decay else None)
+        self.optimizer = torch.optim.Adam(self.model.parameters(), lr=settings.lr, weight_decay=settings.weight_decay,
+                                          amsgrad=settings.amsgrad)
+        if settings.scheduler == "plateau":
+            self.scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(
+                self.optimizer, factor=settings.plateau_factor, patience=settings.plateau_patience)
+        else:
+            self.scheduler = torch.optim.lr_scheduler.StepLR(self.optimizer, settings.step_size, settings.step_gamma)
+        self.identity = json.dumps({"dataset_sha256": sha256_of(self.dataset), "model": model_config,
+                                    "settings": settings.model_dump()}, sort_keys=True)
+        self.epoch = self.step_in_epoch = self.global_step = 0
+        self.pooled: dict[str, torch.Tensor] = {}
+        self.history: list[dict] = []
+        self.best = {"loss": float("inf"), "epoch": -1, "state": None}
+
+    # --- state ----------------------------------------------------------------------------------
+    def _state(self) -> dict:
+        return {"identity": self.identity, "model": self.model.state_dict(),
+                "ema": self.ema.state_dict() if self.ema else None, "optimizer": self.optimizer.state_dict(),
+                "scheduler": self.scheduler.state_dict(), "epoch": self.epoch, "step_in_epoch": self.step_in_epoch,
+                "global_step": self.global_step, "pooled": self.pooled, "history": json.dumps(self.history),
+                "best_loss": self.best["loss"], "best_epoch": self.best["epoch"], "best_state": self.best["state"]}
+
+    def save_checkpoint(self) -> None:
+        path = checkpoint_path(self.output)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.tmp")
+        torch.save(self._state(), tmp)
+        tmp.replace(path)
+
+    def resume(self) -> bool:
+        """Restore from an existing checkpoint of the same run; False when there is none."""
+        path = checkpoint_path(self.output)
+        if not path.exists():
+            return False
+        state = torch.load(path, weights_only=True)
+        if state["identity"] != self.identity:
+            raise ValueError(f"{path} belongs to another training run (dataset, model or settings differ); "
+                             "remove it or choose another output")
+        self.model.load_state_dict(state["model"])
+        if self.ema:
+            self.ema.load_state_dict(state["ema"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.scheduler.load_state_dict(state["scheduler"])
+        self.epoch, self.step_in_epoch, self.global_step = state["epoch"], state["step_in_epoch"], state["global_step"]
+        self.pooled, self.history = state["pooled"], json.loads(state["history"])
+        self.best = {"loss": state["best_loss"], "epoch": state["best_epoch"], "state": state["best_state"]}
+        return True
+
+    # --- training -------------------------------------------------------------------------------
+    def _weights(self, epoch: int) -> dict[str, float]:
+        s = self.settings
+        if s.stage_two_epoch is not None and epoch >= s.stage_two_epoch:
+            return {"energy": s.stage_two_energy_weight, "forces": s.stage_two_forces_weight, "stress": s.stress_weight}
+        return {"energy": s.energy_weight, "forces": s.forces_weight, "stress": s.stress_weight}
+
+    def _batches(self, epoch: int) -> list[np.ndarray]:
+        generator = torch.Generator().manual_seed(self.settings.seed * 1_000_003 + epoch)
+        order = self.train_idx[torch.randperm(len(self.train_idx), generator=generator).numpy()]
+        size = self.settings.batch_size
+        return [order[i:i + size] for i in range(0, len(order), size)]
+
+    def _evaluate(self, model, indices: np.ndarray) -> dict[str, float]:
+        pooled: dict[str, torch.Tensor] = {}
+        for start in range(0, len(indices), self.settings.batch_size):
+            batch = self.frames.batch(indices[start:start + self.settings.batch_size])
+            prediction = predict(model, batch, create_graph=False, with_stress=False)
+            for key, value in errors(prediction, batch).items():
+                pooled[key] = pooled.get(key, 0) + value
+        return summarise(pooled)
+
+    def run(self) -> Path:
+        """Train to the end (resuming if possible) and write the student file; returns its path."""
+        s = self.settings
+        if self.resume():
+            print(f"train: resuming at epoch {self.epoch}, step {self.step_in_epoch}", flush=True)
+        steps_per_epoch = len(self._batches(0))
+        progress = Progress(s.epochs * steps_per_epoch, self.global_step, label="train")
+        while self.epoch < s.epochs and not self._stopped_early():
+            if s.stage_two_epoch is not None and self.epoch == s.stage_two_epoch and self.step_in_epoch == 0:
+                for group in self.optimizer.param_groups:
+                    group["lr"] = s.stage_two_lr
+            weights = self._weights(self.epoch)
+            batches = self._batches(self.epoch)
+            for index in batches[self.step_in_epoch:]:
+                batch = self.frames.batch(index)
+                self.optimizer.zero_grad()
+                prediction = predict(self.model, batch, create_graph=True, with_stress=self.with_stress)
+                value = loss(prediction, batch, weights)
+                value.backward()
+                if s.clip_grad_norm:
+                    torch.nn.utils.clip_grad_norm_(self.model.parameters(), s.clip_grad_norm)
+                self.optimizer.step()
+                if self.ema:
+                    self.ema.update_parameters(self.model)
+                for key, v in errors(prediction, batch).items():
+                    self.pooled[key] = self.pooled.get(key, 0) + v
+                self.step_in_epoch += 1
+                self.global_step += 1
+                progress.update(self.global_step, f"epoch {self.epoch} loss {float(value):.3g}")
+                if self.global_step % s.checkpoint_every == 0:
+                    self.save_checkpoint()
+            self._end_epoch(weights)
+        progress.close()
+        return self._finish()
+
+    def _end_epoch(self, weights: dict[str, float]) -> None:
+        evaluated = self.ema.module if self.ema else self.model
+        validation = self._evaluate(evaluated, self.val_idx) if len(self.val_idx) else {}
+        row = {"epoch": self.epoch, "lr": self.optimizer.param_groups[0]["lr"],
+               **{f"train_{k}": v for k, v in summarise(self.pooled).items()},
+               **{f"validation_{k}": v for k, v in validation.items()}}
+        monitor = (weights["energy"] * (validation["energy_rmse_mev_atom"] / 1e3) ** 2
+                   + weights["forces"] * (validation["forces_rmse_mev_a"] / 1e3) ** 2) if validation else float(row["epoch"])
+        if isinstance(self.scheduler, torch.optim.lr_scheduler.ReduceLROnPlateau):
+            self.scheduler.step(monitor)
+        else:
+            self.scheduler.step()
+        if not validation or monitor < self.best["loss"]:
+            self.best = {"loss": monitor, "epoch": self.epoch,
+                         "state": {k: v.clone() for k, v in evaluated.state_dict().items()}}
+        self.history.append(row)
+        self.epoch, self.step_in_epoch, self.pooled = self.epoch + 1, 0, {}
+        self.save_checkpoint()
+        print(f"train: epoch {row['epoch']} " + " ".join(f"{k}={v:.4g}" for k, v in row.items() if k != "epoch"),
+              flush=True)
+
+    def _stopped_early(self) -> bool:
+        patience = self.settings.early_stopping_patience
+        return patience is not None and self.best["epoch"] >= 0 and self.epoch - self.best["epoch"] > patience
+
+    def _finish(self) -> Path:
+        model = Student(**self.model_config).to(self.dtype)
+        model.load_state_dict(self.best["state"])
+        index = self.frames.batch(self.train_idx[:1])
+        charges = model(index["positions"], index["numbers"], index["cells"], index["batch"])["charges"]
+        try:
+            model.charge_sign.mul_(canonical_charge_sign(charges.detach(), index["numbers"]))
+        except ValueError:
+            pass  # no oxygen: keep the sign as trained
+        metadata = provenance(command="train", dataset=str(self.dataset), best_epoch=self.best["epoch"],
+                              settings=json.dumps(self.settings.model_dump()))
+        self._write_metrics()
+        return save_student(model, self.output, metadata)
+
+    def _write_metrics(self) -> None:
+        if not self.history:
+            return
+        csv_path = self.output.with_name(self.output.stem + ".metrics.csv")
+        with open(csv_path, "w", newline="") as handle:
+            writer = csv.DictWriter(handle, fieldnames=list(self.history[-1]))
+            writer.writeheader()
+            writer.writerows(self.history)
+        columns = {key: ("epoch", [row.get(key, np.nan) for row in self.history]) for key in self.history[-1] if key != "epoch"}
+        xr.Dataset(columns, coords={"epoch": [row["epoch"] for row in self.history]},
+                   attrs={"best_epoch": self.best["epoch"], "dataset": str(self.dataset),
+                          "identity_sha256": hashlib.sha256(self.identity.encode()).hexdigest()}
+                   ).to_netcdf(self.output.with_name(self.output.stem + ".metrics.nc"))
+
+
+def train(dataset: Path | str, model_config: dict, settings: TrainSettings, output: Path | str) -> Path:
+    """Distil the labels of ``dataset`` into a student saved at ``output`` (resumable)."""
+    return Trainer(dataset, model_config, settings, output).run()

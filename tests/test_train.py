@@ -1,0 +1,155 @@
+"""Student models, their file format, the StudentCalculator and the resumable trainer."""
+
+from __future__ import annotations
+
+import ase.io
+import numpy as np
+import pytest
+import torch
+
+from lesdistill import StudentCalculator
+from lesdistill.label import label_frames
+from lesdistill.models.student import FILE_VERSION, Student, load_student, save_student
+from lesdistill.systems import water_box
+from lesdistill.teachers import resolve
+from lesdistill.training import TrainSettings, load_train_settings, train
+from lesdistill.training import trainer as trainer_module
+from lesdistill.training.data import fit_element_energies, load_frames
+
+MODEL = {"backbone": "cace", "backbone_config": {"atomic_numbers": [1, 8], "cutoff": 3.5, "n_radial": 4,
+                                                 "n_embed": 2, "n_channels": 4, "l_max": 2, "nu_max": 2,
+                                                 "mlp": [16]}, "sigma": 1.0, "dl": 2.0}
+
+
+@pytest.fixture(scope="module")
+def dataset(tmp_path_factory):
+    """SPC/Fw labels on 16 perturbed 8-water boxes (12 train, 2 validation, 2 test)."""
+    folder = tmp_path_factory.mktemp("data")
+    base = water_box(8, seed=5)
+    rng = np.random.default_rng(1)
+    frames = []
+    for _ in range(16):
+        atoms = base.copy()
+        atoms.positions += rng.normal(scale=0.05, size=atoms.positions.shape)
+        frames.append(atoms)
+    ase.io.write(folder / "frames.extxyz", frames)
+    return label_frames(folder / "frames.extxyz", resolve("spcfw"), folder / "labels.nc",
+                        validation_fraction=0.125, test_fraction=0.125)
+
+
+def settings(**changes) -> TrainSettings:
+    values = dict(epochs=4, batch_size=4, lr=5e-3, checkpoint_every=3, ema_decay=0.9, plateau_patience=5)
+    return TrainSettings(**{**values, **changes})
+
+
+def test_element_energies_reproduce_the_mean_energy(dataset):
+    frames = load_frames(dataset)
+    e0 = fit_element_energies(frames, frames.indices("train"))
+    total = sum(e0[int(z)] for z in frames.numbers)
+    assert total == pytest.approx(float(frames.energy[frames.indices("train")].mean()), rel=1e-10)
+
+
+def test_training_lowers_the_error_and_writes_a_loadable_student(dataset, tmp_path):
+    output = train(dataset, MODEL, settings(epochs=6), tmp_path / "student.pt")
+    metrics = np.genfromtxt(tmp_path / "student.metrics.csv", delimiter=",", names=True)
+    assert metrics["validation_forces_rmse_mev_a"][-1] < metrics["validation_forces_rmse_mev_a"][0]
+    payload = torch.load(output, weights_only=True)
+    assert payload["version"] == FILE_VERSION and payload["config"]["backbone"] == "cace"
+    model = load_student(output)
+    assert float(model.charge_sign) in (1.0, -1.0)
+
+
+def test_student_calculator_forces_and_stress_are_gradients(dataset, tmp_path):
+    torch.manual_seed(0)
+    path = save_student(Student(**MODEL, element_energies={1: -13.0, 8: -430.0}).double(), tmp_path / "s.pt")
+    atoms = water_box(8, seed=6)
+    atoms.calc = StudentCalculator(path)
+    forces, stress = atoms.get_forces(), atoms.get_stress(voigt=False)
+    assert atoms.get_charges().shape == (24,)
+    bec = atoms.calc.get_bec(atoms)
+    assert bec.shape == (24, 3, 3)
+    h = 1e-5
+    for atom, axis in [(0, 0), (4, 2)]:
+        plus, minus = atoms.copy(), atoms.copy()
+        plus.positions[atom, axis] += h
+        minus.positions[atom, axis] -= h
+        for trial in (plus, minus):
+            trial.calc = atoms.calc
+        numeric = -(plus.get_potential_energy() - minus.get_potential_energy()) / (2 * h)
+        assert forces[atom, axis] == pytest.approx(numeric, abs=1e-6)
+    strained = []
+    for sign in (1, -1):
+        trial = atoms.copy()
+        trial.set_cell(atoms.cell.array * (1 + sign * h), scale_atoms=True)
+        trial.calc = atoms.calc
+        strained.append(trial.get_potential_energy())
+    trace = (strained[0] - strained[1]) / (2 * h) / atoms.get_volume()
+    assert np.trace(stress) == pytest.approx(trace, rel=1e-5, abs=1e-8)
+
+
+def test_interrupted_training_resumes_to_the_same_weights(dataset, tmp_path, monkeypatch):
+    reference = load_student(train(dataset, MODEL, settings(), tmp_path / "reference.pt"))
+    output = tmp_path / "resumed.pt"
+    original_step = torch.optim.Adam.step
+    calls = {"n": 0}
+
+    def step_then_die(self, *args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 8:
+            raise KeyboardInterrupt("killed")
+        return original_step(self, *args, **kwargs)
+
+    monkeypatch.setattr(torch.optim.Adam, "step", step_then_die)
+    with pytest.raises(KeyboardInterrupt):
+        train(dataset, MODEL, settings(), output)
+    assert trainer_module.checkpoint_path(output).exists() and not output.exists()
+    monkeypatch.setattr(torch.optim.Adam, "step", original_step)
+    resumed = load_student(train(dataset, MODEL, settings(), output))
+    for (name, a), (_, b) in zip(reference.state_dict().items(), resumed.state_dict().items()):
+        assert torch.equal(a, b), name
+
+
+def test_a_checkpoint_of_another_run_is_refused(dataset, tmp_path):
+    output = tmp_path / "student.pt"
+    trainer = trainer_module.Trainer(dataset, MODEL, settings(), output)
+    trainer.save_checkpoint()
+    with pytest.raises(ValueError, match="another training run"):
+        trainer_module.Trainer(dataset, MODEL, settings(lr=1e-3), output).resume()
+
+
+def test_bad_settings_and_files_are_named(tmp_path):
+    path = tmp_path / "train.yaml"
+    path.write_text("epochs: -1\nbatchsize: 3\n")
+    with pytest.raises(ValueError, match="epochs") as error:
+        load_train_settings(path)
+    assert "batchsize" in str(error.value)
+    not_a_student = tmp_path / "x.pt"
+    torch.save({"weights": torch.zeros(3)}, not_a_student)
+    with pytest.raises(ValueError, match="not a lesdistill student file"):
+        load_student(not_a_student)
+    newer = tmp_path / "newer.pt"
+    torch.save({"format": "lesdistill-student", "version": FILE_VERSION + 1}, newer)
+    with pytest.raises(ValueError, match="upgrade lesdistill"):
+        load_student(newer)
+
+
+def test_train_command_and_student_md(dataset, tmp_path, capsys):
+    from lesdistill.cli import main
+    from lesdistill.md import MDSettings, read_trajectory, run_md
+
+    model = tmp_path / "model.yaml"
+    model.write_text("backbone: cace\nbackbone_config: {atomic_numbers: [1, 8], cutoff: 3.5, n_radial: 4, n_embed: 2,"
+                     " n_channels: 4, l_max: 2, nu_max: 2, mlp: [16]}\n")
+    train_settings = tmp_path / "train.yaml"
+    train_settings.write_text("epochs: 2\nbatch_size: 4\n")
+    output = tmp_path / "student.pt"
+    assert main(["train", str(dataset), "--model", str(model), "--settings", str(train_settings), "-o", str(output)]) == 0
+    atoms = water_box(8, seed=7)
+    trajectory = run_md(atoms, StudentCalculator(output), MDSettings(ensemble="nve", thermostat=None, timestep_fs=0.25,
+                        temperature_K=50, equilibration_steps=0, production_steps=20, sample_stride=5,
+                        checkpoint_every=10, max_temperature_K=5000), tmp_path / "md.nc", log_every=1000)
+    data = read_trajectory(trajectory)
+    assert data.sizes["frame"] == 4 and np.isfinite(data.energy.values).all()
+    model.write_text("backbone: nequip\nbackbone_config: {}\n")
+    assert main(["train", str(dataset), "--model", str(model), "-o", str(tmp_path / "x.pt")]) == 2
+    assert "unknown backbone 'nequip'" in capsys.readouterr().err
