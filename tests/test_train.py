@@ -37,6 +37,10 @@ def dataset(tmp_path_factory):
                         validation_fraction=0.125, test_fraction=0.125)
 
 
+MACE_MODEL = {"backbone": "mace", "backbone_config": {"atomic_numbers": [1, 8], "r_max": 3.5, "channels": 8,
+                                                     "max_L": 1, "max_ell": 2, "avg_num_neighbors": 8.0}}
+
+
 def settings(**changes) -> TrainSettings:
     values = dict(epochs=4, batch_size=4, lr=5e-3, checkpoint_every=3, ema_decay=0.9, plateau_patience=5)
     return TrainSettings(**{**values, **changes})
@@ -59,9 +63,10 @@ def test_training_lowers_the_error_and_writes_a_loadable_student(dataset, tmp_pa
     assert float(model.charge_sign) in (1.0, -1.0)
 
 
-def test_student_calculator_forces_and_stress_are_gradients(dataset, tmp_path):
+@pytest.mark.parametrize("model", [MODEL, MACE_MODEL], ids=["cace", "mace"])
+def test_student_calculator_forces_and_stress_are_gradients(model, tmp_path):
     torch.manual_seed(0)
-    path = save_student(Student(**MODEL, element_energies={1: -13.0, 8: -430.0}).double(), tmp_path / "s.pt")
+    path = save_student(Student(**model, element_energies={1: -13.0, 8: -430.0}).double(), tmp_path / "s.pt")
     atoms = water_box(8, seed=6)
     atoms.calc = StudentCalculator(path)
     forces, stress = atoms.get_forces(), atoms.get_stress(voigt=False)
@@ -85,6 +90,13 @@ def test_student_calculator_forces_and_stress_are_gradients(dataset, tmp_path):
         strained.append(trial.get_potential_energy())
     trace = (strained[0] - strained[1]) / (2 * h) / atoms.get_volume()
     assert np.trace(stress) == pytest.approx(trace, rel=1e-5, abs=1e-8)
+
+
+def test_mace_student_trains(dataset, tmp_path):
+    output = train(dataset, MACE_MODEL, settings(epochs=3), tmp_path / "mace.pt")
+    metrics = np.genfromtxt(tmp_path / "mace.metrics.csv", delimiter=",", names=True)
+    assert metrics["validation_forces_rmse_mev_a"][-1] < metrics["validation_forces_rmse_mev_a"][0]
+    assert load_student(output).backbone_name == "mace"
 
 
 def test_interrupted_training_resumes_to_the_same_weights(dataset, tmp_path, monkeypatch):

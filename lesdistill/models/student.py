@@ -17,8 +17,9 @@ from torch import nn
 from ..electrostatics import ewald_energy
 from .cace import CACEBackbone
 from .charge_head import ChargeHead
+from .mace import MACEBackbone
 
-BACKBONES = {"cace": CACEBackbone}
+BACKBONES = {"cace": CACEBackbone, "mace": MACEBackbone}
 FILE_FORMAT = "lesdistill-student"
 FILE_VERSION = 1
 
