@@ -165,3 +165,28 @@ def test_train_command_and_student_md(dataset, tmp_path, capsys):
     model.write_text("backbone: nequip\nbackbone_config: {}\n")
     assert main(["train", str(dataset), "--model", str(model), "-o", str(tmp_path / "x.pt")]) == 2
     assert "unknown backbone 'nequip'" in capsys.readouterr().err
+
+
+def test_fine_tuning_on_another_level_lowers_its_error(dataset, tmp_path, capsys):
+    """Distil SPC/Fw, then fine-tune on a few GFN1-xTB-labelled frames (the 'higher level' here)."""
+    from lesdistill.cli import main
+
+    student = train(dataset, MODEL, settings(epochs=3), tmp_path / "student.pt")
+    frames = ase.io.read(dataset.with_name("frames.extxyz"), index=":6")
+    from lesdistill.teachers import load_teacher
+
+    xtb = load_teacher("gfn1-xtb")
+    for atoms in frames:
+        atoms.calc = xtb
+        atoms.get_forces()
+        atoms.info["split"] = "validation" if atoms is frames[-1] else "train"
+    ase.io.write(tmp_path / "xtb.extxyz", frames)
+    tuned_settings = tmp_path / "tune.yaml"
+    tuned_settings.write_text("epochs: 6\nbatch_size: 2\nlr: 0.005\n")
+    output = tmp_path / "tuned.pt"
+    assert main(["train", str(tmp_path / "xtb.extxyz"), "--init", str(student), "--compare", str(dataset),
+                 "--settings", str(tuned_settings), "-o", str(output)]) == 0
+    lines = {line.split(" (")[0]: line for line in capsys.readouterr().out.splitlines() if " -> " in line and "RMSE" in line}
+    before, after = [float(v.split()[0]) for v in lines["new data"].split("forces RMSE ")[1].split(" -> ")]
+    assert after < before
+    assert "compare" in lines

@@ -1,4 +1,4 @@
-"""``lesdistill train``: distil a labelled dataset into a student (resumable)."""
+"""``lesdistill train``: distil a labelled dataset into a student, or fine-tune one (resumable)."""
 
 from __future__ import annotations
 
@@ -8,29 +8,46 @@ from pathlib import Path
 import yaml
 
 from ..models.student import BACKBONES
-from ..training import load_train_settings, train
+from ..training import evaluate_student, load_train_settings, train
 
 NAME = "train"
+MODEL_KEYS = {"backbone", "backbone_config", "head_config", "sigma", "dl", "use_les"}
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
-    parser = subparsers.add_parser(NAME, help="train a student (backbone + LES) on labelled frames")
-    parser.add_argument("dataset", type=Path, help="labelled dataset from `lesdistill label` (netCDF)")
-    parser.add_argument("--model", type=Path, required=True,
+    parser = subparsers.add_parser(NAME, help="train a student (backbone + LES) on labelled frames, or fine-tune one")
+    parser.add_argument("dataset", type=Path, help="labelled frames: `lesdistill label` netCDF, or extxyz with energies/forces")
+    parser.add_argument("--model", type=Path, default=None,
                         help=f"YAML: backbone ({', '.join(sorted(BACKBONES))}), backbone_config, sigma, dl, use_les")
+    parser.add_argument("--init", type=Path, default=None, help="fine-tune this student (E0s refitted to the new data)")
+    parser.add_argument("--compare", type=Path, default=None,
+                        help="with --init: also report errors on this dataset (e.g. the teacher labels) before and after")
     parser.add_argument("--settings", type=Path, default=None, help="YAML of TrainSettings fields (default values)")
     parser.add_argument("-o", "--output", type=Path, required=True, help="student file (e.g. student.pt)")
     return parser
 
 
-def run(args: argparse.Namespace) -> None:
-    if not args.model.is_file():
-        raise ValueError(f"model file {args.model} does not exist")
-    model_config = yaml.safe_load(args.model.read_text()) or {}
-    unknown = set(model_config) - {"backbone", "backbone_config", "head_config", "sigma", "dl", "use_les"}
-    missing = {"backbone", "backbone_config"} - set(model_config)
+def read_model_config(path: Path) -> dict:
+    if not path.is_file():
+        raise ValueError(f"model file {path} does not exist")
+    config = yaml.safe_load(path.read_text()) or {}
+    unknown, missing = set(config) - MODEL_KEYS, {"backbone", "backbone_config"} - set(config)
     if unknown or missing:
-        raise ValueError(f"{args.model}: needs backbone and backbone_config and may hold head_config, sigma, dl, "
+        raise ValueError(f"{path}: needs backbone and backbone_config and may hold head_config, sigma, dl, "
                          f"use_les; missing {sorted(missing)}, unknown {sorted(unknown)}")
-    path = train(args.dataset, model_config, load_train_settings(args.settings), args.output)
+    return config
+
+
+def run(args: argparse.Namespace) -> None:
+    if args.model is None and args.init is None:
+        raise ValueError("give --model (new student) or --init (fine-tune a student)")
+    model_config = read_model_config(args.model) if args.model is not None else None
+    checks = [("new data", args.dataset)] + ([("compare", args.compare)] if args.compare else [])
+    before = {name: evaluate_student(args.init, data) for name, data in checks} if args.init else {}
+    path = train(args.dataset, model_config, load_train_settings(args.settings), args.output, init=args.init)
     print(f"wrote {path}")
+    for name, data in checks if args.init else []:
+        after = evaluate_student(path, data)
+        print(f"{name} ({data}): energy RMSE {before[name]['energy_rmse_mev_atom']:.2f} -> "
+              f"{after['energy_rmse_mev_atom']:.2f} meV/atom, forces RMSE {before[name]['forces_rmse_mev_a']:.1f} -> "
+              f"{after['forces_rmse_mev_a']:.1f} meV/Å")

@@ -5,9 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import ase.io
 import numpy as np
 import torch
 
+from ..label import split_assignment
 from ..md.reader import read_trajectory
 
 SPLITS = {"train": 0, "validation": 1, "test": 2}
@@ -51,11 +53,14 @@ class Frames:
         return out
 
 
-def load_frames(path: Path | str, dtype: torch.dtype = torch.float64) -> Frames:
-    """Read a labelled dataset written by ``lesdistill label`` (netCDF)."""
+def load_frames(path: Path | str, dtype: torch.dtype = torch.float64, seed: int = 0) -> Frames:
+    """Read a labelled dataset: netCDF from ``lesdistill label``, or extxyz with energies and forces
+    (e.g. DFT data for fine-tuning; ``split`` from each frame's info when given, else 80/10/10 seeded)."""
     path = Path(path)
     if not path.is_file():
         raise ValueError(f"labelled dataset {path} does not exist")
+    if path.suffix in (".xyz", ".extxyz"):
+        return _frames_from_extxyz(path, dtype, seed)
     data = read_trajectory(path)
     if "split" not in data:
         raise ValueError(f"{path} has no 'split' variable: is it a finished `lesdistill label` output?")
@@ -78,3 +83,24 @@ def fit_element_energies(frames: Frames, indices: np.ndarray) -> dict[int, float
     counts = np.array([[int((frames.numbers == z).sum()) for z in elements]] * len(indices), dtype=float)
     solution, *_ = np.linalg.lstsq(counts, frames.energy[indices].double().numpy(), rcond=None)
     return {z: float(e) for z, e in zip(elements, solution)}
+
+
+def _frames_from_extxyz(path: Path, dtype: torch.dtype, seed: int) -> Frames:
+    frames = ase.io.read(path, index=":")
+    numbers = frames[0].numbers
+    if any(len(a) != len(numbers) or (a.numbers != numbers).any() for a in frames):
+        raise ValueError(f"{path}: every frame must have the same atoms in the same order")
+    try:
+        energy = [a.get_potential_energy() for a in frames]
+        forces = [a.get_forces() for a in frames]
+    except Exception as error:
+        raise ValueError(f"{path}: every frame needs an energy and forces ({error})") from error
+    names = {name: code for code, name in enumerate(("train", "validation", "test"))}
+    if all("split" in a.info for a in frames):
+        split = np.array([names[a.info["split"]] for a in frames])
+    else:
+        split = split_assignment(len(frames), 0.1, 0.1, seed)
+    tensor = lambda values: torch.tensor(np.asarray(values), dtype=dtype)  # noqa: E731
+    return Frames(positions=tensor([a.positions for a in frames]), cells=tensor([a.cell.array for a in frames]),
+                  numbers=torch.tensor(numbers, dtype=torch.long), energy=tensor(energy), forces=tensor(forces),
+                  stress=None, split=split, periodic=bool(frames[0].pbc.all()))

@@ -21,7 +21,7 @@ import xarray as xr
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
 from ..electrostatics import canonical_charge_sign
-from ..models.student import Student, save_student
+from ..models.student import Student, load_student, save_student
 from ..progress import Progress
 from ..provenance import provenance
 from ..teachers.checkpoints import sha256_of
@@ -37,18 +37,29 @@ def checkpoint_path(output: Path) -> Path:
 class Trainer:
     """Train a :class:`Student` described by ``model_config`` on a labelled dataset."""
 
-    def __init__(self, dataset: Path | str, model_config: dict, settings: TrainSettings, output: Path | str):
+    def __init__(self, dataset: Path | str, model_config: dict | None, settings: TrainSettings, output: Path | str,
+                 init: Path | str | None = None):
         self.dataset, self.output = Path(dataset), Path(output)
-        self.settings, self.model_config = settings, model_config
         self.dtype = getattr(torch, settings.dtype)
-        self.frames: Frames = load_frames(self.dataset, self.dtype)
+        start = load_student(init, dtype=self.dtype) if init is not None else None
+        if start is not None and model_config not in (None, start.config):
+            raise ValueError(f"fine-tuning keeps the architecture of {init}: omit the model configuration")
+        if start is None and model_config is None:
+            raise ValueError("a model configuration is needed unless training starts from a student (init)")
+        self.settings, self.model_config = settings, model_config or start.config
+        self.frames: Frames = load_frames(self.dataset, self.dtype, settings.seed)
         self.train_idx, self.val_idx = self.frames.indices("train"), self.frames.indices("validation")
         if len(self.train_idx) == 0:
             raise ValueError(f"{self.dataset} has no training frames")
         self.with_stress = settings.stress_weight > 0 and self.frames.stress is not None and self.frames.periodic
         torch.manual_seed(settings.seed)
         element_energies = fit_element_energies(self.frames, self.train_idx)
-        self.model = Student(**model_config, element_energies=element_energies).to(self.dtype)
+        self.model = Student(**self.model_config).to(self.dtype)
+        if start is not None:  # fine-tuning: the student's weights, E0s refitted for the new level of theory
+            self.model.load_state_dict(start.state_dict())
+        self.model.element_energies.zero_()
+        for number, value in element_energies.items():
+            self.model.element_energies[number] = value
         self.ema = (AveragedModel(self.model, multi_avg_fn=get_ema_multi_avg_fn(settings.ema_decay), use_buffers=True)
                     if settings.ema_decay else None)
         self.optimizer = torch.optim.Adam(self.model.parameters(), lr=settings.lr, weight_decay=settings.weight_decay,
@@ -58,7 +69,8 @@ class Trainer:
                 self.optimizer, factor=settings.plateau_factor, patience=settings.plateau_patience)
         else:
             self.scheduler = torch.optim.lr_scheduler.StepLR(self.optimizer, settings.step_size, settings.step_gamma)
-        self.identity = json.dumps({"dataset_sha256": sha256_of(self.dataset), "model": model_config,
+        self.identity = json.dumps({"dataset_sha256": sha256_of(self.dataset), "model": self.model_config,
+                                    "init_sha256": sha256_of(Path(init)) if init else None,
                                     "settings": settings.model_dump()}, sort_keys=True)
         self.epoch = self.step_in_epoch = self.global_step = 0
         self.pooled: dict[str, torch.Tensor] = {}
@@ -210,6 +222,25 @@ class Trainer:
                    ).to_netcdf(self.output.with_name(self.output.stem + ".metrics.nc"))
 
 
-def train(dataset: Path | str, model_config: dict, settings: TrainSettings, output: Path | str) -> Path:
-    """Distil the labels of ``dataset`` into a student saved at ``output`` (resumable)."""
-    return Trainer(dataset, model_config, settings, output).run()
+def train(dataset: Path | str, model_config: dict | None, settings: TrainSettings, output: Path | str,
+          init: Path | str | None = None) -> Path:
+    """Distil the labels of ``dataset`` into a student saved at ``output`` (resumable); with ``init``,
+    fine-tune that student (same architecture, E0s refitted for the new data's level of theory)."""
+    return Trainer(dataset, model_config, settings, output, init).run()
+
+
+def evaluate_student(path: Path | str, dataset: Path | str, split: str = "validation") -> dict[str, float]:
+    """Energy (meV/atom) and force (meV/Å) errors of a student file on one split of a dataset.
+
+    Energies are compared after removing the mean offset, since E0s differ between levels of theory.
+    """
+    model = load_student(path)
+    frames = load_frames(dataset, torch.float64)
+    indices = frames.indices(split) if len(frames.indices(split)) else np.arange(len(frames))
+    batch = frames.batch(indices)
+    prediction = predict(model, batch, create_graph=False, with_stress=False)
+    per_atom = ((prediction["energy"] - batch["energy"]) / batch["n_atoms"]).detach()
+    per_atom = per_atom - per_atom.mean()
+    forces = (prediction["forces"] - batch["forces"]).detach()
+    return {"energy_rmse_mev_atom": 1e3 * float(per_atom.pow(2).mean().sqrt()),
+            "forces_rmse_mev_a": 1e3 * float(forces.pow(2).mean().sqrt())}
