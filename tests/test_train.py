@@ -190,3 +190,20 @@ def test_fine_tuning_on_another_level_lowers_its_error(dataset, tmp_path, capsys
     before, after = [float(v.split()[0]) for v in lines["new data"].split("forces RMSE ")[1].split(" -> ")]
     assert after < before
     assert "compare" in lines
+
+
+@pytest.mark.parametrize("model", [MODEL, MACE_MODEL], ids=["cace", "mace"])
+def test_student_nve_conserves_energy(model, tmp_path):
+    from lesdistill.md import MDSettings, read_trajectory, run_md
+
+    torch.manual_seed(1)
+    path = save_student(Student(**model).double(), tmp_path / "s.pt")
+    settings_nve = MDSettings(ensemble="nve", thermostat=None, timestep_fs=0.1, temperature_K=300,
+                              equilibration_steps=0, production_steps=60, sample_stride=5, checkpoint_every=30,
+                              max_temperature_K=20000, min_distance_A=0.1)
+    data = read_trajectory(run_md(water_box(8, seed=8), StudentCalculator(path), settings_nve, tmp_path / "nve.nc",
+                                  log_every=1000))
+    total = data.energy.values + data.kinetic_energy.values
+    # kinetic and potential energy exchange visibly in 6 fs; their sum must stay put
+    assert np.ptp(data.energy.values) > 5e-3
+    assert np.ptp(total) < 2e-2 * np.ptp(data.energy.values)
