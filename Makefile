@@ -6,7 +6,7 @@ CONSTRAINTS ?= constraints.txt
 BIN := $(VENV)/bin
 CORES ?= 2
 
-.PHONY: demo test benchmark clean-results
+.PHONY: demo test benchmark benchmark-distill clean-results
 
 # base stack: lesdistill, its tests, and the teachers that share it (CHGNet, tblite, MACE)
 $(BIN)/.installed: pyproject.toml $(CONSTRAINTS)
@@ -32,6 +32,10 @@ test: $(BIN)/.installed $(SEVENN_VENV)/bin/.installed
 benchmark: $(BIN)/.installed $(SEVENN_VENV)/bin/.installed
 	$(BIN)/python benchmarks/ewald.py
 	LESDISTILL_SEVENN_PYTHON="$(abspath $(SEVENN_VENV))/bin/python" $(BIN)/python benchmarks/teachers.py
+
+## benchmark-distill: CHGNet → students on water, accuracy and speed (~3 h; benchmarks/results/distill_water.json)
+benchmark-distill: $(BIN)/.installed $(SEVENN_VENV)/bin/.installed
+	LESDISTILL_SEVENN_PYTHON="$(abspath $(SEVENN_VENV))/bin/python" $(BIN)/python benchmarks/distill_water.py
 
 clean-results:
 	rm -rf results logs .snakemake

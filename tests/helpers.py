@@ -53,3 +53,21 @@ def kill_after_frames(command: list[str], partial: Path, frames: int, timeout: f
     assert process.poll() is None, "the run ended before it could be killed"
     os.kill(process.pid, signal.SIGKILL)
     process.wait()
+
+
+def write_perturbed_waters(path: Path, n_frames: int, seed: int, scale: float, box_seed: int) -> Path:
+    """``n_frames`` copies of an 8-molecule water box with Gaussian noise (``scale`` Å) in one extxyz file."""
+    import ase.io
+    import numpy as np
+
+    from lesdistill.systems import water_box
+
+    base = water_box(8, seed=box_seed)
+    rng = np.random.default_rng(seed)
+    frames = []
+    for _ in range(n_frames):
+        atoms = base.copy()
+        atoms.positions += rng.normal(scale=scale, size=atoms.positions.shape)
+        frames.append(atoms)
+    ase.io.write(path, frames)
+    return path

@@ -10,23 +10,15 @@ from lesdistill import label as label_module
 from lesdistill.cli import main
 from lesdistill.label import split_assignment
 from lesdistill.md import read_trajectory
-from lesdistill.systems import water_box
 from lesdistill.teachers import SPCFwCalculator, resolve
+
+from .helpers import write_perturbed_waters
 
 
 @pytest.fixture
 def frames_file(tmp_path):
     """12 perturbed 8-molecule water boxes in one extxyz file."""
-    base = water_box(8, seed=2)
-    rng = np.random.default_rng(0)
-    frames = []
-    for _ in range(12):
-        atoms = base.copy()
-        atoms.positions += rng.normal(scale=0.03, size=atoms.positions.shape)
-        frames.append(atoms)
-    path = tmp_path / "frames.extxyz"
-    ase.io.write(path, frames)
-    return path
+    return write_perturbed_waters(tmp_path / "frames.extxyz", 12, seed=0, scale=0.03, box_seed=2)
 
 
 def test_labels_equal_the_teacher_and_the_split_is_reproducible(frames_file, tmp_path, capsys):

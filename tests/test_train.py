@@ -16,6 +16,8 @@ from lesdistill.training import TrainSettings, load_train_settings, train
 from lesdistill.training import trainer as trainer_module
 from lesdistill.training.data import fit_element_energies, load_frames
 
+from .helpers import write_perturbed_waters
+
 MODEL = {"backbone": "cace", "backbone_config": {"atomic_numbers": [1, 8], "cutoff": 3.5, "n_radial": 4,
                                                  "n_embed": 2, "n_channels": 4, "l_max": 2, "nu_max": 2,
                                                  "mlp": [16]}, "sigma": 1.0, "dl": 2.0}
@@ -25,15 +27,8 @@ MODEL = {"backbone": "cace", "backbone_config": {"atomic_numbers": [1, 8], "cuto
 def dataset(tmp_path_factory):
     """SPC/Fw labels on 16 perturbed 8-water boxes (12 train, 2 validation, 2 test)."""
     folder = tmp_path_factory.mktemp("data")
-    base = water_box(8, seed=5)
-    rng = np.random.default_rng(1)
-    frames = []
-    for _ in range(16):
-        atoms = base.copy()
-        atoms.positions += rng.normal(scale=0.05, size=atoms.positions.shape)
-        frames.append(atoms)
-    ase.io.write(folder / "frames.extxyz", frames)
-    return label_frames(folder / "frames.extxyz", resolve("spcfw"), folder / "labels.nc",
+    frames = write_perturbed_waters(folder / "frames.extxyz", 16, seed=1, scale=0.05, box_seed=5)
+    return label_frames(frames, resolve("spcfw"), folder / "labels.nc",
                         validation_fraction=0.125, test_fraction=0.125)
 
 

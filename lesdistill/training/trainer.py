@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import time
 from pathlib import Path
 
 import numpy as np
@@ -140,7 +141,11 @@ class Trainer:
             print(f"train: resuming at epoch {self.epoch}, step {self.step_in_epoch}", flush=True)
         steps_per_epoch = len(self._batches(0))
         progress = Progress(s.epochs * steps_per_epoch, self.global_step, label="train")
+        started = time.perf_counter()
         while self.epoch < s.epochs and not self._stopped_early():
+            if s.time_limit_minutes is not None and time.perf_counter() - started > 60 * s.time_limit_minutes:
+                print(f"train: time limit of {s.time_limit_minutes} min reached at epoch {self.epoch}", flush=True)
+                break
             if s.stage_two_epoch is not None and self.epoch == s.stage_two_epoch and self.step_in_epoch == 0:
                 for group in self.optimizer.param_groups:
                     group["lr"] = s.stage_two_lr

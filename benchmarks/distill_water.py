@@ -1,0 +1,122 @@
+"""Distil CHGNet 0.3.0 into small students on liquid water; accuracy, BECs and speed against teachers.
+
+Teacher MD: 32 H2O (0.997 g/cm³), CHGNet 0.3.0, BFGS pre-relaxation, Bussi NVT 300 K, 0.5 fs,
+frames every 20 fs (stride 40); 300 frames, 250 train (5 % of them validation) / 50 test. Students:
+``mace`` (small: 2 interactions, 16 channels, L = 1, r_max 4.5 Å) and ``cace`` (r_c 4.5 Å), both with
+the LES head, each trained within ``--minutes`` (default 60) on this CPU. Records energy and force
+RMSE against the teacher on the test frames, mean BEC of O and H, and energy + forces time and MD
+steps/s of students and teachers (CHGNet, GFN1-xTB, SevenNet-0 through its own environment) on 32-
+and 64-molecule boxes, with ``speedup_vs_<teacher>`` = student MD steps/s ÷ teacher MD steps/s.
+
+Usage: python benchmarks/distill_water.py [--quick]   → benchmarks/results/distill_water.json
+(--quick: 40 frames, stride 4, 2 minutes per student, results to distill_water_quick.json)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import torch
+from ase.optimize import BFGS
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import machine, write_results  # noqa: E402
+from teachers import ROOT, time_calculator, time_teacher  # noqa: E402
+
+from lesdistill import StudentCalculator  # noqa: E402
+from lesdistill.label import label_frames  # noqa: E402
+from lesdistill.md import MDSettings, run_md, to_atoms  # noqa: E402
+from lesdistill.systems import water_box  # noqa: E402
+from lesdistill.teachers import load_teacher, resolve  # noqa: E402
+from lesdistill.training import TrainSettings, evaluate_student, train  # noqa: E402
+
+TEACHER = "chgnet-0.3.0"
+STUDENTS = {
+    "mace": {"backbone": "mace", "backbone_config": {"atomic_numbers": [1, 8], "r_max": 4.5, "num_interactions": 2,
+                                                     "channels": 16, "max_L": 1, "correlation": 2,
+                                                     "avg_num_neighbors": 20.0}},
+    "cace": {"backbone": "cace", "backbone_config": {"atomic_numbers": [1, 8], "cutoff": 4.5, "n_radial": 6,
+                                                     "n_embed": 2, "n_channels": 12, "l_max": 2, "nu_max": 3,
+                                                     "mlp": [32, 16], "avg_neighbors": 20.0}},
+}
+
+
+def teacher_dataset(folder: Path, n_frames: int, stride: int) -> Path:
+    """Relax, run CHGNet MD and label its frames (250/50 split for 300 frames)."""
+    calculator = load_teacher(TEACHER)
+    atoms = water_box(32, seed=0)
+    atoms.calc = calculator
+    BFGS(atoms, logfile=None).run(fmax=0.03, steps=300)
+    settings = MDSettings(ensemble="nvt", thermostat="bussi", timestep_fs=0.5, temperature_K=300, thermostat_time_fs=20,
+                          equilibration_steps=200, production_steps=n_frames * stride, sample_stride=stride,
+                          checkpoint_every=stride * 10, seed=0)
+    trajectory = run_md(atoms, calculator, settings, folder / "teacher_md.nc", calculator_id=TEACHER)
+    return label_frames(trajectory, resolve(TEACHER), folder / "labels.nc", validation_fraction=0.05 * 250 / 300,
+                        test_fraction=50 / 300)
+
+
+def mean_bec(student: Path, dataset: Path) -> dict[int, float]:
+    calculator = StudentCalculator(student)
+    values: dict[int, list[float]] = {1: [], 8: []}
+    for atoms in to_atoms(dataset, [0, 1, 2]):
+        atoms.calc = calculator
+        bec = calculator.get_bec(atoms)
+        for number in values:
+            values[number].append(np.trace(bec[atoms.numbers == number], axis1=1, axis2=2).mean() / 3)
+    return {number: float(np.mean(v)) for number, v in values.items()}
+
+
+def sevennet_speed() -> dict[str, tuple[float, str]]:
+    python = os.environ.get("LESDISTILL_SEVENN_PYTHON", str(ROOT / ".venv-sevenn" / "bin" / "python"))
+    if not Path(python).exists():
+        print("SevenNet environment not found: SevenNet not timed")
+        return {}
+    script = str(Path(__file__).resolve().parent / "teachers.py")
+    result = subprocess.run([python, script, "--teachers", "sevennet-0", "--print-json"], capture_output=True, text=True,
+                            check=True)
+    return {k: tuple(v) for k, v in json.loads(result.stdout.splitlines()[-1]).items()}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="a few minutes instead of about three hours")
+    parser.add_argument("--minutes", type=float, default=None, help="training time per student (default 60, quick 2)")
+    parser.add_argument("--workdir", type=Path, default=ROOT / "results" / "benchmarks" / "distill_water")
+    args = parser.parse_args()
+    torch.set_num_threads(2)
+    n_frames, stride = (40, 4) if args.quick else (300, 40)
+    minutes = args.minutes or (2.0 if args.quick else 60.0)
+    args.workdir.mkdir(parents=True, exist_ok=True)
+    dataset = teacher_dataset(args.workdir, n_frames, stride)
+    metrics: dict[str, tuple[float, str]] = {}
+    for name in (TEACHER, "gfn1-xtb"):
+        metrics.update(time_teacher(name))
+    metrics.update(sevennet_speed())
+    settings = TrainSettings(epochs=100_000, batch_size=4, lr=0.01, stage_two_epoch=None, ema_decay=0.99,
+                             plateau_patience=20, dtype="float32", checkpoint_every=500, time_limit_minutes=minutes)
+    for name, model in STUDENTS.items():
+        student = train(dataset, model, settings, args.workdir / f"{name}.pt")
+        errors = evaluate_student(student, dataset, split="test")
+        metrics[f"{name}_test_forces_rmse"] = (errors["forces_rmse_mev_a"], "meV/Å")
+        metrics[f"{name}_test_energy_rmse"] = (errors["energy_rmse_mev_atom"], "meV/atom")
+        for number, value in mean_bec(student, dataset).items():
+            metrics[f"{name}_mean_bec_{'O' if number == 8 else 'H'}"] = (value, "e")
+        metrics.update(time_calculator(name, StudentCalculator(student)))
+        for teacher in (TEACHER, "gfn1-xtb", "sevennet-0"):
+            for atoms in (96, 192):
+                key = f"{teacher}_{atoms}_atoms_md"
+                if key in metrics:
+                    ratio = metrics[f"{name}_{atoms}_atoms_md"][0] / metrics[key][0]
+                    metrics[f"speedup_vs_{teacher}_{name}_{atoms}_atoms"] = (ratio, "x")
+    script = "distill_water_quick" if args.quick else "distill_water"
+    print(f"wrote {write_results(script, machine(2), metrics)}")
+
+
+if __name__ == "__main__":
+    main()
