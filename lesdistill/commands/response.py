@@ -1,0 +1,30 @@
+"""``lesdistill response``: BECs and the dipole current along a student trajectory (resumable)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from ..response import response_along_trajectory
+
+NAME = "response"
+
+
+def add_parser(subparsers) -> argparse.ArgumentParser:
+    parser = subparsers.add_parser(NAME, help="dipole current J = Σ Z*·v and BEC statistics along a trajectory")
+    parser.add_argument("trajectory", type=Path, help="MD trajectory with velocities (netCDF from `lesdistill md`)")
+    parser.add_argument("--student", type=Path, required=True, help="student file whose latent charges give the BECs")
+    parser.add_argument("--stride", type=int, default=1, help="use every STRIDE-th frame (default 1)")
+    parser.add_argument("--epsilon-inf", type=float, default=1.0, help="ε∞; BECs are scaled by √ε∞ (default 1)")
+    parser.add_argument("--chunk", type=int, default=16, help="frames per batched evaluation (default 16)")
+    parser.add_argument("-o", "--output", type=Path, required=True, help="response netCDF")
+    return parser
+
+
+def run(args: argparse.Namespace) -> None:
+    for path, what in ((args.trajectory, "trajectory"), (args.student, "student file")):
+        if not path.is_file():
+            raise ValueError(f"{what} {path} does not exist")
+    path = response_along_trajectory(args.trajectory, args.student, args.output, stride=args.stride,
+                                     epsilon_inf=args.epsilon_inf, chunk=args.chunk)
+    print(f"wrote {path}")
