@@ -4,15 +4,14 @@ Frames come from a lesdistill trajectory (netCDF) or any ASE-readable file (extx
 ``stride`` and capped at ``max_frames``. The output uses the trajectory layout of
 :mod:`lesdistill.md.trajectory` (read it with :func:`lesdistill.md.read_trajectory` /
 :func:`lesdistill.md.to_atoms`) plus a ``split`` variable (0 train, 1 validation, 2 test) drawn from
-``seed``. Labels are appended in chunks to ``<output>.partial.nc``; a small JSON progress file
-records how many frames are complete, so a killed run resumes after the last complete chunk, and the
-partial file becomes ``output`` only when every frame is labelled.
+``seed``. Labels are appended in chunks (:mod:`lesdistill.chunked_output`), so a killed run resumes
+after the last complete chunk, and the partial file becomes ``output`` only when every frame is
+labelled.
 """
 
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -22,9 +21,10 @@ import numpy as np
 from ase import Atoms
 from ase.stress import full_3x3_to_voigt_6_stress
 
-from .md.atomic import atomic_path, fsync
+from .chunked_output import finish, partial_path, record_progress, resume
+from .md.atomic import fsync
 from .md.reader import read_trajectory, to_atoms
-from .md.trajectory import append_frames, count_frames, create_trajectory, truncate_frames
+from .md.trajectory import append_frames, count_frames, create_trajectory
 from .progress import Progress
 from .provenance import provenance
 from .teachers import TeacherSpec, apply_charge_and_spin, load_teacher
@@ -48,14 +48,6 @@ class LabelRequest:
     seed: int = 0
     charge: int = 0
     spin: int = 1
-
-
-def partial_path(output: Path) -> Path:
-    return output.with_name(output.stem + ".partial.nc")
-
-
-def progress_path(output: Path) -> Path:
-    return output.with_name(output.name + ".progress.json")
 
 
 def is_trajectory(path: Path) -> bool:
@@ -121,8 +113,8 @@ def label_frames(source: Path, spec: TeacherSpec, output: Path, *, device: str =
                            validation_fraction, test_fraction, seed, charge, spin)
     _, indices = source_frames(source, stride, max_frames)
     codes = split_assignment(len(indices), validation_fraction, test_fraction, seed)
-    partial, progress_file = partial_path(output), progress_path(output)
-    done = _resume(partial, progress_file, request)
+    partial = partial_path(output)
+    done = resume(output, asdict(request))
     calculator = None
     progress = Progress(len(indices), done, label=f"label {spec.id}", unit="frame")
     for start in range(done, len(indices), chunk):
@@ -146,35 +138,10 @@ def label_frames(source: Path, spec: TeacherSpec, output: Path, *, device: str =
             batch["step"].append(indices[start + offset])
             progress.update(start + offset + 1)
         append_frames(partial, start, {name: np.asarray(values) for name, values in batch.items()})
-        _write_progress(progress_file, request, start + len(frames))
+        record_progress(output, asdict(request), start + len(frames))
     progress.close()
     _finish(partial, codes)
-    os.replace(partial, output)
-    progress_file.unlink(missing_ok=True)
-    return output
-
-
-def _resume(partial: Path, progress_file: Path, request: LabelRequest) -> int:
-    """Frames already labelled for ``request`` (0 for a fresh start); refuse a different request."""
-    if not partial.exists():
-        progress_file.unlink(missing_ok=True)
-        return 0
-    if not progress_file.exists():
-        raise ValueError(f"{partial} exists without {progress_file}: remove it to start labelling afresh")
-    saved = json.loads(progress_file.read_text())
-    if saved["request"] != asdict(request):
-        changed = sorted(k for k in saved["request"] if saved["request"][k] != asdict(request).get(k))
-        raise ValueError(f"{partial} was labelled with other settings ({', '.join(changed)} differ); "
-                         "remove it or use another output")
-    done = int(saved["frames_done"])
-    if count_frames(partial) != done:
-        truncate_frames(partial, done)
-    return done
-
-
-def _write_progress(progress_file: Path, request: LabelRequest, frames_done: int) -> None:
-    with atomic_path(progress_file) as tmp:
-        tmp.write_text(json.dumps({"request": asdict(request), "frames_done": frames_done}))
+    return finish(output)
 
 
 def _finish(partial: Path, codes: np.ndarray) -> None:

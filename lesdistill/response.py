@@ -1,7 +1,7 @@
 """Electrical response along a student trajectory: BECs, the dipole current J(t) = Σ_i Z*_i v_i, statistics.
 
 Frames are processed in chunks (one batched student evaluation and one set of BEC backward passes
-per chunk), appended to ``<output>.partial.nc`` with a JSON progress file, so memory does not grow
+per chunk), appended chunk by chunk (:mod:`lesdistill.chunked_output`), so memory does not grow
 with the trajectory and a killed run resumes after the last complete chunk. Written per frame:
 ``current`` (e·Å/fs), the acoustic-sum-rule residual Σ_i Z*_i (e), and per element the mean BEC
 tensor and the mean and spread of its isotropic part (e). ``epsilon_inf`` scales by √ε∞ (physical
@@ -11,17 +11,16 @@ BECs of LES charges).
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import netCDF4
 import numpy as np
 import torch
 
+from .chunked_output import finish, partial_path, record_progress, resume
 from .electrostatics import born_effective_charges
 from .md.atomic import atomic_path, fsync
 from .md.reader import read_trajectory
-from .md.trajectory import count_frames, truncate_frames
 from .models.student import load_student
 from .progress import Progress
 from .provenance import provenance
@@ -59,8 +58,8 @@ def response_along_trajectory(trajectory: Path | str, student: Path | str, outpu
     periodic = bool(data.pbc.values.all())
     request = {"trajectory_sha256": sha256_of(trajectory), "student_sha256": sha256_of(student), "stride": stride,
                "epsilon_inf": epsilon_inf}
-    partial, progress_file = output.with_name(output.stem + ".partial.nc"), output.with_name(output.name + ".progress.json")
-    done = _resume(partial, progress_file, request)
+    partial = partial_path(output)
+    done = resume(output, request)
     if done == 0:
         _create(partial, elements, provenance(command="response", trajectory=str(trajectory), student=str(student),
                                               request=json.dumps(request, sort_keys=True)))
@@ -72,27 +71,10 @@ def response_along_trajectory(trajectory: Path | str, student: Path | str, outpu
         result = frame_response(model, selection.positions.values, selection.velocities.values,
                                 selection.cell.values if periodic else None, numbers, epsilon_inf)
         _append(partial, start, selection.time_fs.values, result, numbers, elements)
-        with atomic_path(progress_file) as tmp:
-            tmp.write_text(json.dumps({"request": request, "frames_done": start + len(frames)}))
+        record_progress(output, request, start + len(frames))
         progress.update(start + len(frames))
     progress.close()
-    os.replace(partial, output)
-    progress_file.unlink(missing_ok=True)
-    return output
-
-
-def _resume(partial: Path, progress_file: Path, request: dict) -> int:
-    if not partial.exists():
-        progress_file.unlink(missing_ok=True)
-        return 0
-    if not progress_file.exists():
-        raise ValueError(f"{partial} exists without {progress_file}: remove it to start afresh")
-    saved = json.loads(progress_file.read_text())
-    if saved["request"] != request:
-        raise ValueError(f"{partial} was computed for another trajectory, student or settings; remove it")
-    if count_frames(partial) != saved["frames_done"]:
-        truncate_frames(partial, saved["frames_done"])
-    return int(saved["frames_done"])
+    return finish(output)
 
 
 def _create(path: Path, elements: list[int], attrs: dict[str, str]) -> None:

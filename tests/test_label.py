@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from lesdistill import label as label_module
+from lesdistill.chunked_output import partial_path, progress_path
 from lesdistill.cli import main
 from lesdistill.label import split_assignment
 from lesdistill.md import read_trajectory
@@ -71,7 +72,7 @@ def test_interrupted_labelling_resumes_without_duplicates(frames_file, tmp_path,
     monkeypatch.setattr(label_module, "load_teacher", lambda spec, device: FlakyTeacher(fail_after=7))
     with pytest.raises(KeyboardInterrupt):
         label_module.label_frames(frames_file, spec, output, chunk=3)
-    partial = label_module.partial_path(output)
+    partial = partial_path(output)
     assert partial.exists() and not output.exists()
     assert read_trajectory(partial).sizes["frame"] == 6  # two complete chunks of 3
     monkeypatch.setattr(label_module, "load_teacher", lambda spec, device: SPCFwCalculator())
@@ -81,7 +82,7 @@ def test_interrupted_labelling_resumes_without_duplicates(frames_file, tmp_path,
     assert np.array_equal(resumed.energy.values, expected.energy.values)
     assert np.array_equal(resumed.forces.values, expected.forces.values)
     assert np.array_equal(resumed.split.values, expected.split.values)
-    assert not partial.exists() and not label_module.progress_path(output).exists()
+    assert not partial.exists() and not progress_path(output).exists()
 
 
 def test_a_different_request_does_not_overwrite_partial_work(frames_file, tmp_path, monkeypatch):
@@ -90,10 +91,10 @@ def test_a_different_request_does_not_overwrite_partial_work(frames_file, tmp_pa
     monkeypatch.setattr(label_module, "load_teacher", lambda spec, device: FlakyTeacher(fail_after=4))
     with pytest.raises(KeyboardInterrupt):
         label_module.label_frames(frames_file, spec, output, chunk=2)
-    before = label_module.partial_path(output).read_bytes()
+    before = partial_path(output).read_bytes()
     with pytest.raises(ValueError, match="stride differ"):
         label_module.label_frames(frames_file, spec, output, chunk=2, stride=2)
-    assert label_module.partial_path(output).read_bytes() == before
+    assert partial_path(output).read_bytes() == before
 
 
 def test_bad_input_is_named(tmp_path, capsys):
