@@ -23,7 +23,7 @@ class PaddedStructures:
 
     positions: (B, N_max, 3) Å, zeros at padding; charges: (B, N_max, C) e, zeros at padding;
     atom_mask: (B, N_max) True for real atoms; cell: (B, 3, 3) Å (zeros for open structures);
-    periodic: (B,) bool; batch, slot: (N,) structure index and slot of every flat atom.
+    periodic: (B,) bool.
     """
 
     positions: torch.Tensor
@@ -31,16 +31,10 @@ class PaddedStructures:
     atom_mask: torch.Tensor
     cell: torch.Tensor
     periodic: torch.Tensor
-    batch: torch.Tensor
-    slot: torch.Tensor
 
     @property
     def n_structures(self) -> int:
         return self.positions.shape[0]
-
-    def flatten(self, padded: torch.Tensor) -> torch.Tensor:
-        """(B, N_max, ...) → (N, ...) in the original atom order."""
-        return padded[self.batch, self.slot]
 
 
 def _as_float_tensor(name: str, value, like: torch.Tensor | None = None) -> torch.Tensor:
@@ -160,7 +154,7 @@ def pad_structures(positions, cell, charges, batch=None) -> PaddedStructures:
     n_structures, n_atoms = flat.cells.shape[0], positions.shape[0]
     if n_structures == 1:
         mask = torch.ones(1, n_atoms, dtype=torch.bool, device=positions.device)
-        return PaddedStructures(positions[None], charges[None], mask, flat.cells, flat.periodic, batch, torch.arange(n_atoms, device=positions.device))
+        return PaddedStructures(positions[None], charges[None], mask, flat.cells, flat.periodic)
     counts = torch.bincount(batch, minlength=n_structures)
     first = torch.cumsum(counts, 0) - counts
     slot = torch.arange(n_atoms, device=positions.device) - first[batch]
@@ -169,4 +163,4 @@ def pad_structures(positions, cell, charges, batch=None) -> PaddedStructures:
     q_pad = charges.new_zeros(n_structures, n_max, charges.shape[1]).index_put((batch, slot), charges)
     mask = torch.zeros(n_structures, n_max, dtype=torch.bool, device=positions.device)
     mask[batch, slot] = True
-    return PaddedStructures(pos_pad, q_pad, mask, flat.cells, flat.periodic, batch, slot)
+    return PaddedStructures(pos_pad, q_pad, mask, flat.cells, flat.periodic)
