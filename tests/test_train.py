@@ -6,6 +6,7 @@ import ase.io
 import numpy as np
 import pytest
 import torch
+from ase.calculators.singlepoint import SinglePointCalculator
 
 from lesdistill import StudentCalculator
 from lesdistill.label import label_frames
@@ -185,6 +186,35 @@ def test_fine_tuning_on_another_level_lowers_its_error(dataset, tmp_path, capsys
     before, after = [float(v.split()[0]) for v in lines["new data"].split("forces RMSE ")[1].split(" -> ")]
     assert after < before
     assert "compare" in lines
+    assert main(["train", str(tmp_path / "xtb.extxyz"), "--init", str(student), "--replay", str(dataset),
+                 "-o", str(tmp_path / "x.pt")]) == 2
+    assert "replay_fraction > 0" in capsys.readouterr().err
+
+
+def test_replay_mixes_fresh_teacher_frames_into_every_epoch(dataset, tmp_path):
+    from lesdistill.training.trainer import Trainer
+
+    student = train(dataset, MODEL, settings(epochs=1), tmp_path / "student.pt")
+    frames = ase.io.read(dataset.with_name("frames.extxyz"), index=":6")
+    for atoms in frames:
+        atoms.calc = SinglePointCalculator(atoms, energy=-470.0, forces=np.zeros((len(atoms), 3)))
+        atoms.info["split"] = "train"
+    ase.io.write(tmp_path / "new.extxyz", frames)
+    trainer = Trainer(tmp_path / "new.extxyz", None, settings(epochs=2, replay_fraction=0.5), tmp_path / "tuned.pt",
+                      init=student, replay=dataset)
+    drawn = []
+    for epoch in (0, 1):
+        batches = trainer._batches(epoch)
+        new = np.concatenate([index for is_replay, index in batches if not is_replay])
+        replayed = np.concatenate([index for is_replay, index in batches if is_replay])
+        assert sorted(new) == list(range(6)) and len(replayed) == 3
+        assert set(replayed) <= set(trainer.replay.indices("train"))
+        drawn.append(sorted(replayed))
+    assert drawn[0] != drawn[1]
+    trainer.run()
+    assert len(load_student(tmp_path / "tuned.pt").state_dict()) > 0
+    with pytest.raises(ValueError, match="replay_fraction > 0"):
+        Trainer(tmp_path / "new.extxyz", None, settings(epochs=1), tmp_path / "x.pt", init=student, replay=dataset)
 
 
 @pytest.mark.parametrize("model", [MODEL, MACE_MODEL], ids=["cace", "mace"])

@@ -22,6 +22,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     parser.add_argument("--init", type=Path, default=None, help="fine-tune this student (E0s refitted to the new data)")
     parser.add_argument("--compare", type=Path, default=None,
                         help="with --init: also report errors on this dataset (e.g. the teacher labels) before and after")
+    parser.add_argument("--replay", type=Path, default=None,
+                        help="with --init: replay training frames of this data set (e.g. the teacher labels; forces "
+                             "only) at replay_fraction (settings) per new frame, against forgetting")
     parser.add_argument("--settings", type=Path, default=None, help="YAML of TrainSettings fields (default values)")
     parser.add_argument("-o", "--output", type=Path, required=True, help="student file (e.g. student.pt)")
     return parser
@@ -44,7 +47,8 @@ def run(args: argparse.Namespace) -> None:
     model_config = read_model_config(args.model) if args.model is not None else None
     checks = [("new data", args.dataset)] + ([("compare", args.compare)] if args.compare else [])
     before = {name: evaluate_student(args.init, data) for name, data in checks} if args.init else {}
-    path = train(args.dataset, model_config, load_train_settings(args.settings), args.output, init=args.init)
+    path = train(args.dataset, model_config, load_train_settings(args.settings), args.output, init=args.init,
+                 replay=args.replay)
     print(f"wrote {path}")
     for name, data in checks if args.init else []:
         after = evaluate_student(path, data)

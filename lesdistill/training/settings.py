@@ -37,6 +37,8 @@ class TrainSettings(BaseModel):
     ema_decay: float | None = Field(0.99, gt=0, lt=1)
     early_stopping_patience: int | None = Field(None, gt=0, description="epochs without validation improvement")
     checkpoint_every: int = Field(50, gt=0, description="optimiser steps between checkpoints")
+    replay_fraction: float = Field(0.0, ge=0, le=1, description="fine-tuning: replayed frames of the earlier data "
+                                   "set per new training frame (forces only)")
     time_limit_minutes: float | None = Field(None, gt=0, description="stop after the epoch that passes this wall "
                                              "time (minutes; a resumed run counts afresh)")
 

@@ -39,7 +39,7 @@ class Trainer:
     """Train a :class:`Student` described by ``model_config`` on a labelled dataset."""
 
     def __init__(self, dataset: Path | str, model_config: dict | None, settings: TrainSettings, output: Path | str,
-                 init: Path | str | None = None):
+                 init: Path | str | None = None, replay: Path | str | None = None):
         self.dataset, self.output = Path(dataset), Path(output)
         self.dtype = getattr(torch, settings.dtype)
         start = load_student(init, dtype=self.dtype) if init is not None else None
@@ -52,6 +52,12 @@ class Trainer:
         self.train_idx, self.val_idx = self.frames.indices("train"), self.frames.indices("validation")
         if len(self.train_idx) == 0:
             raise ValueError(f"{self.dataset} has no training frames")
+        if (replay is None) != (settings.replay_fraction == 0):
+            raise ValueError("replay needs both a replay data set and replay_fraction > 0 in the settings")
+        self.replay = load_frames(replay, self.dtype, settings.seed) if replay is not None else None
+        self.replay_idx = self.replay.indices("train") if self.replay is not None else np.arange(0)
+        if self.replay is not None and len(self.replay_idx) == 0:
+            raise ValueError(f"replay data set {replay} has no training frames")
         self.with_stress = settings.stress_weight > 0 and self.frames.stress is not None and self.frames.periodic
         torch.manual_seed(settings.seed)
         element_energies = fit_element_energies(self.frames, self.train_idx)
@@ -72,6 +78,7 @@ class Trainer:
             self.scheduler = torch.optim.lr_scheduler.StepLR(self.optimizer, settings.step_size, settings.step_gamma)
         self.identity = json.dumps({"dataset_sha256": sha256_of(self.dataset), "model": self.model_config,
                                     "init_sha256": sha256_of(Path(init)) if init else None,
+                                    "replay_sha256": sha256_of(Path(replay)) if replay else None,
                                     "settings": settings.model_dump()}, sort_keys=True)
         self.epoch = self.step_in_epoch = self.global_step = 0
         self.pooled: dict[str, torch.Tensor] = {}
@@ -119,11 +126,19 @@ class Trainer:
             return {"energy": s.stage_two_energy_weight, "forces": s.stage_two_forces_weight, "stress": s.stress_weight}
         return {"energy": s.energy_weight, "forces": s.forces_weight, "stress": s.stress_weight}
 
-    def _batches(self, epoch: int) -> list[np.ndarray]:
+    def _batches(self, epoch: int) -> list[tuple[bool, np.ndarray]]:
+        """Seeded (is_replay, frame indices) batches of one epoch: the new training frames, plus
+        ``replay_fraction`` × as many frames drawn afresh each epoch from the replay set, shuffled together."""
         generator = torch.Generator().manual_seed(self.settings.seed * 1_000_003 + epoch)
-        order = self.train_idx[torch.randperm(len(self.train_idx), generator=generator).numpy()]
         size = self.settings.batch_size
-        return [order[i:i + size] for i in range(0, len(order), size)]
+        order = self.train_idx[torch.randperm(len(self.train_idx), generator=generator).numpy()]
+        batches = [(False, order[i:i + size]) for i in range(0, len(order), size)]
+        n_replay = min(len(self.replay_idx), round(self.settings.replay_fraction * len(self.train_idx)))
+        if n_replay:
+            drawn = self.replay_idx[torch.randperm(len(self.replay_idx), generator=generator).numpy()[:n_replay]]
+            batches += [(True, drawn[i:i + size]) for i in range(0, n_replay, size)]
+            batches = [batches[k] for k in torch.randperm(len(batches), generator=generator).tolist()]
+        return batches
 
     def _evaluate(self, model, indices: np.ndarray) -> dict[str, float]:
         pooled: dict[str, torch.Tensor] = {}
@@ -151,18 +166,20 @@ class Trainer:
                     group["lr"] = s.stage_two_lr
             weights = self._weights(self.epoch)
             batches = self._batches(self.epoch)
-            for index in batches[self.step_in_epoch:]:
-                batch = self.frames.batch(index)
+            for is_replay, index in batches[self.step_in_epoch:]:
+                batch = (self.replay if is_replay else self.frames).batch(index)
                 self.optimizer.zero_grad()
-                prediction = predict(self.model, batch, create_graph=True, with_stress=self.with_stress)
-                value = loss(prediction, batch, weights)
+                with_stress = self.with_stress and not is_replay
+                prediction = predict(self.model, batch, create_graph=True, with_stress=with_stress)
+                # replayed frames belong to another level of theory: their forces only
+                value = loss(prediction, batch, {**weights, "energy": 0.0, "stress": 0.0} if is_replay else weights)
                 value.backward()
                 if s.clip_grad_norm:
                     torch.nn.utils.clip_grad_norm_(self.model.parameters(), s.clip_grad_norm)
                 self.optimizer.step()
                 if self.ema:
                     self.ema.update_parameters(self.model)
-                for key, v in errors(prediction, batch).items():
+                for key, v in errors(prediction, batch).items() if not is_replay else ():
                     self.pooled[key] = self.pooled.get(key, 0) + v
                 self.step_in_epoch += 1
                 self.global_step += 1
@@ -228,10 +245,11 @@ class Trainer:
 
 
 def train(dataset: Path | str, model_config: dict | None, settings: TrainSettings, output: Path | str,
-          init: Path | str | None = None) -> Path:
+          init: Path | str | None = None, replay: Path | str | None = None) -> Path:
     """Distil the labels of ``dataset`` into a student saved at ``output`` (resumable); with ``init``,
-    fine-tune that student (same architecture, E0s refitted for the new data's level of theory)."""
-    return Trainer(dataset, model_config, settings, output, init).run()
+    fine-tune that student (same architecture, E0s refitted for the new data's level of theory),
+    optionally replaying training frames of ``replay`` (e.g. the teacher labels) against forgetting."""
+    return Trainer(dataset, model_config, settings, output, init, replay).run()
 
 
 def evaluate_student(path: Path | str, dataset: Path | str, split: str = "validation") -> dict[str, float]:
