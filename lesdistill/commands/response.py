@@ -1,20 +1,30 @@
-"""``lesdistill response``: BECs and the dipole current along a student trajectory (resumable)."""
+"""``lesdistill response``: the dipole current (total and per group) and BEC statistics along a student
+trajectory (resumable)."""
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
 
-from ..response import response_along_trajectory
+from ..decomposition import WATER_LAYER_CUTS
+from ..response import DECOMPOSITIONS, response_along_trajectory
 
 NAME = "response"
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
-    parser = subparsers.add_parser(NAME, help="dipole current J = Σ Z*·v and BEC statistics along a trajectory")
+    parser = subparsers.add_parser(NAME, help="dipole current J = Σ Z*·v (total, per group) and BEC statistics "
+                                              "along a trajectory")
     parser.add_argument("trajectory", type=Path, help="MD trajectory with velocities (netCDF from `lesdistill md`)")
     parser.add_argument("--student", type=Path, required=True, help="student file whose latent charges give the BECs")
     parser.add_argument("--stride", type=int, default=1, help="use every STRIDE-th frame (default 1)")
+    parser.add_argument("--bec-stride", type=int, default=10,
+                        help="full BEC tensors (statistics, density profile) on every N-th used frame (default 10)")
+    parser.add_argument("--groups", choices=DECOMPOSITIONS, default=None,
+                        help="also write the current of each group: hcl (hydronium core, first shell, bulk water, "
+                             "chloride) or water-layers (slab, water layers by distance from the surface, bulk)")
+    parser.add_argument("--layer-cuts", type=float, nargs="+", default=list(WATER_LAYER_CUTS), metavar="Å",
+                        help=f"water-layer boundaries, O–surface distance (default {' '.join(map(str, WATER_LAYER_CUTS))})")
     parser.add_argument("--epsilon-inf", type=float, default=1.0, help="ε∞; BECs are scaled by √ε∞ (default 1)")
     parser.add_argument("--chunk", type=int, default=16, help="frames per batched evaluation (default 16)")
     parser.add_argument("-o", "--output", type=Path, required=True, help="response netCDF")
@@ -26,5 +36,6 @@ def run(args: argparse.Namespace) -> None:
         if not path.is_file():
             raise ValueError(f"{what} {path} does not exist")
     path = response_along_trajectory(args.trajectory, args.student, args.output, stride=args.stride,
-                                     epsilon_inf=args.epsilon_inf, chunk=args.chunk)
+                                     bec_stride=args.bec_stride, epsilon_inf=args.epsilon_inf, chunk=args.chunk,
+                                     groups=args.groups, layer_cuts=tuple(args.layer_cuts))
     print(f"wrote {path}")

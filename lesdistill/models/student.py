@@ -65,6 +65,11 @@ class Student(nn.Module):
             energy = energy + ewald_energy(positions, cell, charges, sigma=self.sigma, dl=self.dl, batch=batch)
         return {"energy": energy, "atom_energy": atom_energy, "charges": charges}
 
+    def latent_charges(self, positions: torch.Tensor, numbers: torch.Tensor, cell: torch.Tensor | None,
+                       batch: torch.Tensor | None = None) -> torch.Tensor:
+        """Latent charges (N,) e (canonical sign) without the energy terms: what the response needs."""
+        return self.charge_sign * self.head(self.backbone(positions, numbers, cell, batch)["features"])
+
 
 def save_student(model: Student, path: Path | str, metadata: dict[str, str] | None = None) -> Path:
     """Write ``model`` as a weights-only file (config, state dict, units, metadata)."""
