@@ -56,7 +56,7 @@ class StudentCalculator(Calculator):
             self.results["stress"] = full_3x3_to_voigt_6_stress(stress.detach().cpu().numpy())
         if "bec" in properties:  # charges as a function of positions: one more forward pass
             p = positions.clone().requires_grad_(True)
-            charges = self.model(p, numbers, cell if periodic else None)["charges"]
+            charges = self.model.latent_charges(p, numbers, cell if periodic else None)
             bec = born_effective_charges(p, cell if periodic else None, charges, epsilon_inf=self.epsilon_inf)
             self.results["bec"] = bec.cpu().numpy()
 
