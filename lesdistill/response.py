@@ -7,7 +7,8 @@ frames of a chunk; per-atom contributions summed over groups give the currents o
 (``hcl``: hydronium core, its first shell, bulk water, chloride; ``water-layers``: slab, water layers
 by distance from the surface, bulk). Full BEC tensors are computed on every ``bec_stride``-th frame
 for statistics: the acoustic-sum-rule residual Σ_i Z*_i (e) and per element the mean tensor and the
-mean and spread of its isotropic part (e); they are NaN on the frames in between. With
+mean and spread of its isotropic part (e) and a histogram of the per-atom isotropic BECs
+(``bec_iso_histogram``, atoms per bin of :data:`BEC_BINS`); they are NaN on the frames in between. With
 ``water-layers`` the water density profile (g/cm³ against distance from the nearest surface, Å) is
 recorded on the same frames. ``epsilon_inf`` scales by √ε∞ (physical BECs of LES charges).
 
@@ -37,6 +38,7 @@ from .provenance import provenance
 from .teachers.checkpoints import sha256_of
 
 DECOMPOSITIONS = ("hcl", "water-layers")
+BEC_BINS = np.linspace(-8.0, 8.0, 321)  # e, edges of the isotropic-BEC histogram (Ti in TiO2 ≈ +6.5)
 DENSITY_BIN_A = 0.1
 DENSITY_MAX_A = 20.0
 
@@ -139,6 +141,10 @@ def _create(path: Path, elements: list[int], split: Decomposition | None, attrs:
         nc.createDimension("xyz", 3)
         nc.createDimension("xyz_", 3)
         nc.createVariable("element", "i4", ("element",))[:] = elements
+        nc.createDimension("bec_bin", len(BEC_BINS) - 1)
+        nc.createVariable("bec_bin", "f8", ("bec_bin",))[:] = 0.5 * (BEC_BINS[1:] + BEC_BINS[:-1])
+        nc["bec_bin"].units = "e"
+        nc.createVariable("bec_iso_histogram", "f8", ("frame", "element", "bec_bin")).units = "atoms"
         for name, dims, units in (("time_fs", ("frame",), "fs"), ("current", ("frame", "xyz"), "e*angstrom/fs"),
                                   ("asr_residual", ("frame", "xyz", "xyz_"), "e"),
                                   ("bec_mean", ("frame", "element", "xyz", "xyz_"), "e"),
@@ -163,13 +169,16 @@ def _append(path: Path, start: int, time_fs: np.ndarray, contributions: np.ndarr
     n = len(contributions)
     stop = start + n
     stats = {"asr_residual": np.full((n, 3, 3), np.nan), "bec_mean": np.full((n, len(elements), 3, 3), np.nan),
-             "bec_iso_mean": np.full((n, len(elements)), np.nan), "bec_iso_std": np.full((n, len(elements)), np.nan)}
+             "bec_iso_mean": np.full((n, len(elements)), np.nan), "bec_iso_std": np.full((n, len(elements)), np.nan),
+             "bec_iso_histogram": np.full((n, len(elements), len(BEC_BINS) - 1), np.nan)}
     if len(bec):
         iso = np.trace(bec, axis1=2, axis2=3) / 3
         stats["asr_residual"][with_bec] = bec.sum(axis=1)
         stats["bec_mean"][with_bec] = np.stack([bec[:, numbers == z].mean(axis=1) for z in elements], axis=1)
         stats["bec_iso_mean"][with_bec] = np.stack([iso[:, numbers == z].mean(axis=1) for z in elements], axis=1)
         stats["bec_iso_std"][with_bec] = np.stack([iso[:, numbers == z].std(axis=1) for z in elements], axis=1)
+        stats["bec_iso_histogram"][with_bec] = np.stack(
+            [[np.histogram(row[numbers == z], BEC_BINS)[0] for z in elements] for row in iso])
     with netCDF4.Dataset(path, "a") as nc:
         nc["time_fs"][start:stop] = time_fs
         nc["current"][start:stop] = contributions.sum(axis=1)

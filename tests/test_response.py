@@ -64,6 +64,7 @@ def test_current_equals_the_time_derivative_of_the_polarization(cluster_run, tmp
     hydrogen = frames.atomic_number.values == 1
     iso = np.trace(bec[:, hydrogen], axis1=2, axis2=3).mean(axis=1) / 3
     assert np.allclose(data.bec_iso_mean.sel(element=1).values[::3], iso, atol=1e-12)
+    assert (data.bec_iso_histogram.sel(element=1).values[::3].sum(axis=1) == hydrogen.sum()).all()
 
 
 def test_interrupted_response_resumes_to_the_same_result(cluster_run, tmp_path, monkeypatch):
