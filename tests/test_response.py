@@ -179,3 +179,28 @@ def test_group_currents_partition_the_total(system, tmp_path):
             area = np.linalg.norm(np.cross(atoms.cell[0], atoms.cell[1]))
             integral = density[0].sum() * 0.1 * area * 2 * 1e-24 * 6.02214076e23 / WATER_MOLAR_MASS
             assert integral == pytest.approx(water, rel=1e-6)
+
+
+def test_student_md_response_and_ir_from_the_command_line(tmp_path):
+    """lesdistill md --student → response → ir: the chain of the student stages of a cell."""
+    import ase.io
+
+    from lesdistill.cli import main
+
+    torch.manual_seed(0)
+    student = save_student(Student(**MODEL).double(), tmp_path / "student.pt")
+    ase.io.write(tmp_path / "water.extxyz", water_box(8, seed=3))
+    (tmp_path / "md.yaml").write_text("ensemble: nvt\nthermostat: bussi\ntimestep_fs: 0.25\ntemperature_K: 300\n"
+                                      "equilibration_steps: 0\nproduction_steps: 80\nsample_stride: 2\n"
+                                      "checkpoint_every: 40\nmax_temperature_K: 5000\n")
+    assert main(["md", str(tmp_path / "water.extxyz"), "--student", str(student), "--settings", str(tmp_path / "md.yaml"),
+                 "-o", str(tmp_path / "md.nc")]) == 0
+    with xr.open_dataset(tmp_path / "md.nc") as md:
+        assert md.sizes["frame"] == 40 and md.attrs["student_sha256"]
+    assert main(["response", str(tmp_path / "md.nc"), "--student", str(student), "-o", str(tmp_path / "response.nc")]) == 0
+    assert main(["ir", str(tmp_path / "response.nc"), "--reference", "water", "-o", str(tmp_path / "ir.nc")]) == 0
+    with xr.open_dataset(tmp_path / "ir.nc") as ir:
+        assert ir.wavenumber.max() <= 4000 and np.isfinite(ir.intensity.values).all() and ir.intensity.max() > 0
+        assert "peak_shift" in ir
+    assert main(["md", str(tmp_path / "water.extxyz"), "--student", str(tmp_path / "none.pt"), "-o",
+                 str(tmp_path / "x.nc")]) == 2

@@ -1,4 +1,5 @@
-"""``lesdistill md``: run (or resume) MD of a structure with a teacher or a test potential into a netCDF trajectory.
+"""``lesdistill md``: run (or resume) MD of a structure with a teacher, a student or a test potential into a
+netCDF trajectory.
 
 Re-running the same command after an interruption resumes from the last checkpoint; once the trajectory
 exists the command does nothing. Existing files from other settings are never overwritten.
@@ -13,7 +14,8 @@ import ase.io
 
 from ..md import CALCULATORS, MDSettings, calculator_from_name, load_settings, read_trajectory, run_md, write_extxyz
 from ..teachers import apply_charge_and_spin, load_teacher
-from ..teachers.checkpoints import bundled_name
+from ..calculator import StudentCalculator
+from ..teachers.checkpoints import bundled_name, sha256_of
 from .teacher_options import add_teacher_options, teacher_spec
 
 NAME = "md"
@@ -25,7 +27,10 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     parser.add_argument("--index", type=int, default=-1, help="which frame of the structure file (default last)")
     source = parser.add_mutually_exclusive_group(required=True)
     add_teacher_options(parser, teacher_group=source, required=False)
+    source.add_argument("--student", type=Path, help="student file (`lesdistill train`) instead of a teacher")
     source.add_argument("--calculator", choices=sorted(CALCULATORS), help="analytic test potential instead of a teacher")
+    parser.add_argument("--dtype", choices=["float32", "float64"], default="float64",
+                        help="student precision (default float64)")
     parser.add_argument("--settings", type=Path, default=None,
                         help="MD settings, YAML or JSON mapping of MDSettings fields (default: MDSettings())")
     parser.add_argument("-o", "--output", type=Path, required=True, help="trajectory path (netCDF, e.g. md.nc)")
@@ -51,6 +56,13 @@ def run(args: argparse.Namespace) -> None:
                     "device": args.device}
         if bundled_name(spec):
             metadata["teacher_checkpoint"] = f"{spec.checkpoint} ({spec.package} wheel)"
+    elif args.student is not None:
+        if not args.student.is_file():
+            raise ValueError(f"student file {args.student} does not exist")
+        calculator = StudentCalculator(args.student, device=args.device, dtype=args.dtype)
+        identity = f"student:{sha256_of(args.student)}:{args.dtype}"
+        metadata = {"student": str(args.student), "student_sha256": sha256_of(args.student), "device": args.device,
+                    "dtype": args.dtype}
     else:
         calculator, identity, metadata = calculator_from_name(args.calculator), args.calculator, {"device": "cpu"}
     path = run_md(atoms, calculator, settings, args.output, calculator_id=identity, metadata=metadata)
