@@ -1,0 +1,139 @@
+"""IR spectra of every teacher of one system against experiment, one panel per level of theory."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+import numpy as np
+
+from ..teachers import load_catalog
+from .inputs import open_dataset
+from .spectrum_marks import (
+    INTENSITY_LABEL_NORMALIZED,
+    STRETCH_BAND_CM1,
+    mark_bands,
+    reference_positions,
+    spectrum_scale,
+)
+from .style import (
+    DPI,
+    FORMATS,
+    FULL_WIDTH,
+    band_name,
+    color,
+    linestyle,
+    new_figure,
+    save_figure,
+    style,
+    system_name,
+)
+
+UNLISTED_LEVEL = "not in the teacher catalog"
+
+
+def level_of_theory(teacher: str, catalog: Mapping | None = None) -> str:
+    """The teacher's level of theory from the catalog (``UNLISTED_LEVEL`` for ids it lacks)."""
+    catalog = load_catalog() if catalog is None else catalog
+    spec = catalog.get(teacher)
+    return spec.level_of_theory if spec is not None else UNLISTED_LEVEL
+
+
+def ir_spectra(ir_files: Mapping[str, Path | str], system: str, reference: str | Path | None,
+               output_stem: Path | str, *, normalize_band: tuple[float, float] = STRETCH_BAND_CM1,
+               peak_table: bool = True, catalog: Mapping | None = None,
+               formats: Iterable[str] = FORMATS, dpi: int = DPI) -> list[Path]:
+    """Plot the ir.nc of each teacher (``{teacher id: path}``) of ``system``; the paths written.
+
+    One panel per level of theory (stacked, shared wavenumber axis; the level heads the panel's legend). Each spectrum is divided by its
+    maximum in ``normalize_band`` (cm⁻¹) unless the ir.nc is already normalised, with its ±error band
+    where ``error`` is finite. Experimental band positions (``reference``: 'water', 'hcl' or a YAML
+    path; default: the ir.nc's own ``reference_position``) are dashed lines labelled on the top axis.
+    With ``peak_table`` the band peaks go to ``<stem>_peaks.md`` too.
+    """
+    if not ir_files:
+        raise ValueError(f"no ir.nc given for the IR figure of {system}")
+    catalog = load_catalog() if catalog is None else catalog
+    datasets = {teacher: open_dataset(path, "ir file", ("wavenumber", "intensity")) for teacher, path in ir_files.items()}
+    positions, reference_name = reference_positions(reference, list(datasets.values()))
+    levels: dict[str, list[str]] = {}
+    for teacher in datasets:
+        levels.setdefault(level_of_theory(teacher, catalog), []).append(teacher)
+    high = min(float(d["wavenumber"].max()) for d in datasets.values())
+    x_range = (0.0, high)
+
+    with style():
+        figure = new_figure(FULL_WIDTH, 0.9 + 1.75 * len(levels) + (0.6 if positions else 0.0))
+        axes = figure.subplots(len(levels), 1, sharex=True, squeeze=False)[:, 0]
+        index = 0
+        for ax, (level, teachers) in zip(axes, levels.items(), strict=True):
+            for teacher in teachers:
+                dataset = datasets[teacher]
+                scale = spectrum_scale(dataset, normalize_band)
+                x = dataset["wavenumber"].values
+                y = dataset["intensity"].values / scale
+                line, = ax.plot(x, y, color=color(index), linestyle=linestyle(index), label=teacher)
+                if "error" in dataset:
+                    error = dataset["error"].values / scale
+                    finite = np.isfinite(error)
+                    if finite.any():
+                        ax.fill_between(x, y - error, y + error, where=finite, color=line.get_color(), alpha=0.25,
+                                        linewidth=0)
+                index += 1
+            ax.set_ylim(bottom=0)
+            ax.set_ylim(top=ax.get_ylim()[1] * 1.1)
+            ax.margins(x=0)
+            ax.legend(loc="best", title=level, alignment="left", handlelength=2.2)
+        axes[-1].set_xlim(*x_range)
+        axes[-1].set_xlabel("Wavenumber (cm$^{-1}$)")
+        figure.supylabel(INTENSITY_LABEL_NORMALIZED, fontsize=9)
+        mark_bands(list(axes), positions, x_range, reference_name)
+        figure.suptitle(f"IR spectra: {system_name(system)}", fontsize=10)
+        paths = save_figure(figure, output_stem, formats, dpi)
+    if peak_table:
+        paths.append(write_peak_table(datasets, positions, catalog, Path(output_stem)))
+    return paths
+
+
+def write_peak_table(datasets: Mapping, positions: Mapping[str, float], catalog: Mapping, output_stem: Path) -> Path:
+    """``<stem>_peaks.md``: per teacher the peak position ± error (cm⁻¹) of each band and the shift from experiment."""
+    bands: list[str] = []
+    for dataset in datasets.values():
+        if "peak_position" in dataset:
+            bands += [str(b) for b in dataset["band"].values if str(b) not in bands]
+    header = ["Teacher", "Level of theory"] + [
+        band_name(band) + (f" (exp. {positions[band]:.0f})" if band in positions else "") for band in bands]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for teacher, dataset in datasets.items():
+        cells = [teacher, level_of_theory(teacher, catalog)]
+        found = {}
+        if "peak_position" in dataset:
+            for i, band in enumerate(dataset["band"].values):
+                found[str(band)] = i
+        for band in bands:
+            cells.append(_peak_cell(dataset, found.get(band), positions.get(band)))
+        lines.append("| " + " | ".join(cells) + " |")
+    path = output_stem.with_name(f"{output_stem.name}_peaks.md")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    note = "Peak positions in cm⁻¹ (± standard error over blocks); in parentheses the shift from experiment."
+    path.write_text("\n".join([note, "", *lines]) + "\n")
+    return path
+
+
+def _peak_cell(dataset, index: int | None, experiment: float | None) -> str:
+    if index is None:
+        return "—"
+    position = float(dataset["peak_position"].values[index])
+    if not math.isfinite(position):
+        return "—"
+    interior = bool(dataset["peak_interior"].values[index]) if "peak_interior" in dataset else True
+    text = f"{position:.0f}"
+    error = float(dataset["peak_position_error"].values[index]) if "peak_position_error" in dataset else math.nan
+    if math.isfinite(error):
+        text += f" ± {error:.0f}"
+    if not interior:
+        return text + " (edge)"
+    if experiment is not None:
+        text += f" ({position - experiment:+.0f})"
+    return text
