@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import xarray as xr
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -26,26 +27,78 @@ def test_demo_config_dry_run_plans_every_stage(tmp_path):
     shutil.copytree(ROOT / "config", tmp_path / "config")
     result = run_snakemake(tmp_path, "--configfile", str(ROOT / "config" / "demo.yaml"), "--dry-run")
     assert result.returncode == 0, result.stderr
-    for rule in ("build_system", "relax", "sample", "label", "electrostatics", "all"):
+    for rule in ("build_system", "relax", "sample", "label", "train", "student_md", "response", "ir", "make_figures",
+                 "electrostatics", "all"):
         assert rule in result.stdout
+    assert job_count(result.stdout, "train") == 3 and job_count(result.stdout, "total") == 29
 
 
-def test_tiny_workflow_runs_end_to_end(tmp_path):
-    config = tmp_path / "tiny.yaml"
+def test_paper_campaign_dry_run_lists_every_cell_and_one_cell_builds_only_its_chain(tmp_path):
+    shutil.copytree(ROOT / "config", tmp_path / "config")
+    missing = run_snakemake(tmp_path, "--configfile", str(ROOT / "config" / "config.yaml"), "--dry-run")
+    assert missing.returncode != 0 and "data/tio2-water/scan_dft.extxyz" in missing.stdout + missing.stderr
+    (tmp_path / "data" / "tio2-water").mkdir(parents=True)
+    (tmp_path / "data" / "tio2-water" / "scan_dft.extxyz").touch()  # the SCAN fine-tuning data, supplied by the user
+    result = run_snakemake(tmp_path, "--configfile", str(ROOT / "config" / "config.yaml"), "--dry-run")
+    assert result.returncode == 0, result.stderr
+    for stage in ("relax", "sample", "label", "train", "student_md", "response", "ir"):
+        assert job_count(result.stdout, stage) == 38, stage
+    assert job_count(result.stdout, "finetune") == 12 and job_count(result.stdout, "build_system") == 3
+    one = run_snakemake(tmp_path, "--configfile", str(ROOT / "config" / "config.yaml"), "--dry-run",
+                        "results/chgnet-0.3.0/water/ir.nc")
+    assert one.returncode == 0, one.stderr
+    assert job_count(one.stdout, "train") == 1 and job_count(one.stdout, "build_system") == 1
+    assert "results/chgnet-0.3.0/water/student.pt" in one.stdout and "hcl" not in one.stdout.replace("hcl_", "")
+
+
+def job_count(plan: str, rule: str) -> int:
+    """Jobs of ``rule`` in the job-stats table of a dry run (0 when absent)."""
+    for line in plan.splitlines():
+        parts = line.split()
+        if len(parts) == 2 and parts[0] == rule and parts[1].isdigit():
+            return int(parts[1])
+    return 0
+
+
+def test_tiny_workflow_runs_end_to_end_and_reruns_only_what_changed(tmp_path):
     settings = tmp_path / "md.yaml"
     settings.write_text("ensemble: nvt\nthermostat: bussi\ntimestep_fs: 0.5\nequilibration_steps: 2\n"
-                        "production_steps: 12\nsample_stride: 2\ncheckpoint_every: 4\n")
+                        "production_steps: 24\nsample_stride: 2\ncheckpoint_every: 4\n")
+    config = tmp_path / "tiny.yaml"
     config.write_text(
         f"teachers: [spcfw]\nsampling: {{relax_fmax: 0.1, relax_steps: 100, settings: {settings}}}\n"
         "labelling: {validation_fraction: 0.2, test_fraction: 0.2, seed: 0}\n"
         "systems:\n  water:\n    builder: water\n    molecules: 8\n    density: 0.997\n    seed: 1\n"
         "    charges: {O: -0.82, H: 0.41}\n    epsilon_inf: 1.78\n"
+        "student: {backbone: cace, backbone_config: {cutoff: 3.5, n_radial: 4, n_embed: 2, n_channels: 4, l_max: 1,"
+        " nu_max: 2, mlp: [8]}}\n"
+        "training: {epochs: 2, batch_size: 4}\n"
+        "student_md: {ensemble: nvt, thermostat: bussi, timestep_fs: 0.5, equilibration_steps: 0, production_steps: 80,"
+        " sample_stride: 2, checkpoint_every: 40, max_temperature_K: 5000}\n"
+        "response: {bec_stride: 5}\n"
+        "ir: {block_length_fs: 20, overlap: 0.5}\n"
+        "figures: {formats: [png], dpi: 60}\n"
     )
     result = run_snakemake(tmp_path, "--configfile", str(config))
     assert result.returncode == 0, result.stderr
+    cell = tmp_path / "results" / "spcfw" / "water"
     with xr.open_dataset(tmp_path / "results" / "electrostatics" / "water.nc") as data:
         assert data.sizes["atom"] == 24
-    assert (tmp_path / "logs" / "electrostatics" / "water.log").read_text().strip()
-    assert (tmp_path / "results" / "benchmarks" / "build_system" / "water.tsv").exists()
-    with xr.open_dataset(tmp_path / "results" / "spcfw" / "water" / "labels.nc") as labels:
-        assert labels.sizes["frame"] == 6 and labels.attrs["teacher"] == "spcfw"
+    with xr.open_dataset(cell / "labels.nc") as labels:
+        assert labels.sizes["frame"] == 12 and labels.attrs["teacher"] == "spcfw"
+    with xr.open_dataset(cell / "response.nc") as response:
+        assert response.sizes["frame"] == 40 and np.isfinite(response.current.values).all()
+    with xr.open_dataset(cell / "ir.nc") as ir:
+        assert ir.attrs["reference_name"] == "water" and "peak_shift" in ir
+    for path in ("results/figures/ir_water.png", "results/figures/bec_distributions.png", "logs/train/spcfw/water.log",
+                 "results/benchmarks/student_md/spcfw/water.tsv"):
+        assert (tmp_path / path).stat().st_size > 0, path
+
+    again = run_snakemake(tmp_path, "--configfile", str(config), "--dry-run")
+    assert again.returncode == 0 and "Nothing to be done" in again.stdout + again.stderr
+    (cell / "student.pt").unlink()
+    rerun = run_snakemake(tmp_path, "--configfile", str(config), "--dry-run")
+    for stage in ("train", "student_md", "response", "ir", "make_figures"):
+        assert job_count(rerun.stdout, stage) == 1, stage
+    for stage in ("sample", "label", "build_system"):
+        assert job_count(rerun.stdout, stage) == 0, stage

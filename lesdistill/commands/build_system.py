@@ -28,6 +28,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                       help="surface supercell of the 10.24 × 3.78 Å (101) cell (default 3 9)")
     tio2.add_argument("--layers", type=int, default=5, help="O–Ti–O trilayers in the slab (default 5)")
     tio2.add_argument("--cell-height", type=float, default=83.394, help="cell height along the normal in Å (default 83.394)")
+    tio2.add_argument("--lattice", type=float, nargs=2, default=None, metavar=("A", "C"),
+                      help="anatase lattice constants a c in Å (default 3.785 9.514; the paper's cell: 3.771 9.528)")
     parser.add_argument("-o", "--output", type=Path, required=True, help="output extxyz path")
     return parser
 
@@ -38,8 +40,9 @@ def build(args: argparse.Namespace):
         return water_box(args.molecules, density=args.density, seed=args.seed)
     if args.system == "hcl":
         return hcl_box(args.ion_pairs, args.ion_pairs, args.waters, length=args.length, seed=args.seed)
+    lattice = {} if args.lattice is None else {"lattice": tuple(args.lattice)}
     return anatase_water_interface(tuple(args.repeat), layers=args.layers, cell_height=args.cell_height,
-                                   water_density=args.density, seed=args.seed)
+                                   water_density=args.density, seed=args.seed, **lattice)
 
 
 def run(args: argparse.Namespace) -> None:

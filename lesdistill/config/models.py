@@ -164,6 +164,10 @@ class CaceStudent(_StudentBase):
 StudentConfig = Annotated[MaceStudent | CaceStudent, Field(discriminator="backbone")]
 
 
+#: experimental reference (config/reference/<name>_ir.yaml) of each builder when the config names none
+DEFAULT_REFERENCES = {"water": "water", "hcl": "hcl", "tio2-water": "water"}
+
+
 class IRConfig(Section):
     """IR spectrum of the dipole current J(t) = Σ Z*·v (options of ``lesdistill.spectra.ir_spectrum``)."""
 
@@ -173,7 +177,7 @@ class IRConfig(Section):
     overlap: Fraction = Field(0.5, description="fractional overlap of consecutive blocks, in [0, 1)")
     zero_pad: int = Field(1, ge=1, description="zero-padding factor of each block")
     max_wavenumber_cm1: float = Field(4000.0, gt=0, description="highest wavenumber kept (cm⁻¹)")
-    smoothing_points: float | None = Field(None, gt=0, description="Gaussian smoothing σ in frequency bins")
+    smoothing_cm1: float | None = Field(None, gt=0, description="Gaussian smoothing σ (cm⁻¹)")
     normalize: Literal["max"] | tuple[Annotated[float, Field(ge=0)], Annotated[float, Field(gt=0)]] | None = Field(
         None, description="'max', or a band [low, high] (cm⁻¹) whose maximum becomes 1")
     nqe_shift: bool = Field(False, description="the paper's empirical nuclear-quantum red shift of the frequencies")
@@ -188,12 +192,21 @@ class IRConfig(Section):
             raise PydanticCustomError("band", "band must be [low, high] with low < high (cm⁻¹)")
         return value
 
-    def spectrum_options(self) -> dict[str, Any]:
-        """Keyword arguments of ``ir_spectrum`` except ``block_length`` (in frames, from the MD settings)."""
-        return {"overlap": self.overlap, "window": self.window, "zero_pad": self.zero_pad,
-                "max_wavenumber": self.max_wavenumber_cm1, "smoothing_points": self.smoothing_points,
-                "normalize": self.normalize, "nqe_shift": self.nqe_shift,
-                "quantum_correction_K": self.quantum_correction_K}
+    def command_arguments(self) -> list[str]:
+        """Options of ``lesdistill ir`` for these settings."""
+        arguments = ["--block-length-fs", str(self.block_length_fs), "--window", self.window, "--overlap",
+                     str(self.overlap), "--zero-pad", str(self.zero_pad), "--max-wavenumber", str(self.max_wavenumber_cm1)]
+        if self.smoothing_cm1 is not None:
+            arguments += ["--smoothing-cm1", str(self.smoothing_cm1)]
+        if self.normalize is not None:
+            arguments += ["--normalize", self.normalize if self.normalize == "max" else ",".join(map(str, self.normalize))]
+        if self.nqe_shift:
+            arguments.append("--nqe-shift")
+        if self.quantum_correction_K is not None:
+            arguments += ["--quantum-correction-K", str(self.quantum_correction_K)]
+        if self.reference is not None:
+            arguments += ["--reference", self.reference]
+        return arguments
 
 
 IROverrides = partial_model(
@@ -360,8 +373,8 @@ class FinetuneConfig(Section):
 
     epochs: int = Field(200, gt=0)
     lr: float = Field(1e-3, gt=0, description="learning rate")
-    replay_fraction: Fraction = Field(0.0, description="fraction of each batch drawn from the teacher labels "
-                                      "(replay against forgetting), in [0, 1)")
+    replay_fraction: Fraction = Field(0.0, description="teacher-labelled frames replayed per DFT training frame "
+                                      "(forces only, against forgetting), in [0, 1)")
 
 
 class ResponseConfig(Section):
@@ -369,7 +382,8 @@ class ResponseConfig(Section):
 
     stride: int = Field(1, gt=0, description="use every STRIDE-th trajectory frame")
     chunk: int = Field(16, gt=0, description="frames per batched evaluation")
-    bec_stride: int = Field(100, gt=0, description="store the full per-atom BECs every this many analysed frames")
+    bec_stride: int = Field(10, gt=0, description="full BEC tensors (statistics, density profile) on every "
+                            "this many analysed frames; the current uses every frame")
 
 
 class IterativeConfig(Section):
@@ -654,8 +668,12 @@ class CampaignConfig(Section):
         return self.student_config(system).model_file(atomic_numbers)
 
     def ir_settings(self, system: str) -> IRConfig:
-        """Campaign IR settings with the system's overrides."""
-        return IRConfig.model_validate({**self.ir.model_dump(), **set_fields(self.systems[system].ir)})
+        """Campaign IR settings with the system's overrides; the reference defaults to the builder's
+        experimental data (water for water and the TiO2–water interface, hcl for HCl)."""
+        settings = IRConfig.model_validate({**self.ir.model_dump(), **set_fields(self.systems[system].ir)})
+        if settings.reference is None:
+            settings.reference = DEFAULT_REFERENCES[self.systems[system].builder]
+        return settings
 
     def ir_block_frames(self, system: str) -> int:
         """IR block length in frames of the response current (block_length_fs / frame spacing)."""

@@ -1,19 +1,57 @@
-# Shared definitions: the teachers and systems of the config, wildcard constraints built from them.
-TEACHERS = list(config["teachers"])
-SYSTEMS = list(config["systems"])
+# Shared definitions: the validated campaign (lesdistill.config), its cells, wildcard constraints and
+# input functions. All science happens in the `lesdistill` CLI that the rules call.
+import json
+import re
+
+from lesdistill.config import load_config
+
+CAMPAIGN = load_config(config)
+TEACHERS = CAMPAIGN.teacher_ids
+SYSTEMS = CAMPAIGN.system_names
+CELLS = CAMPAIGN.cells()
+CHARGED_SYSTEMS = [s for s in SYSTEMS if CAMPAIGN.systems[s].charges]
+DECOMPOSITIONS = {"water": None, "hcl": "hcl", "tio2-water": "water-layers"}
 
 
 wildcard_constraints:
-    teacher="|".join(TEACHERS),
-    system="|".join(SYSTEMS),
+    teacher="|".join(re.escape(t) for t in TEACHERS),
+    system="|".join(re.escape(s) for s in SYSTEMS),
 
 
-def system_config(wildcards):
-    """The config block of one system."""
-    return config["systems"][wildcards.system]
+def cell_files(name):
+    """results/{teacher}/{system}/<name> for every cell of the campaign."""
+    return [f"results/{teacher}/{system}/{name}" for teacher, system in CELLS]
 
 
-def charges_argument(wildcards):
-    """'O=-0.82,H=0.41' from the system's per-element charges."""
-    charges = system_config(wildcards)["charges"]
-    return ",".join(f"{symbol}={value}" for symbol, value in charges.items())
+def lesdistill(teacher):
+    """The command that runs teacher stages: `lesdistill`, or the interpreter of the teacher's own
+    environment (teacher_overrides.<id>.python) for stacks that cannot share the base one."""
+    python = CAMPAIGN.teacher_override(teacher).python
+    return f"{python} -m lesdistill.cli" if python else "lesdistill"
+
+
+def catalog_option(wildcards):
+    """--catalog FILE when the config extends the catalog or overrides checkpoints."""
+    return "--catalog results/settings/catalog.yaml" if CAMPAIGN.catalog_entries() else ""
+
+
+def catalog_input(wildcards):
+    return ["results/settings/catalog.yaml"] if CAMPAIGN.catalog_entries() else []
+
+
+def sampled_frames(wildcards):
+    """The teacher MD that a cell labels: its own, or that of the campaign's sampling teacher."""
+    teacher = CAMPAIGN.sampling.teacher or wildcards.teacher
+    return f"results/{teacher}/{wildcards.system}/sample.nc"
+
+
+def md_student(wildcards):
+    """The student that runs the long MD: fine-tuned when the system has DFT data."""
+    name = "student_finetuned.pt" if CAMPAIGN.finetune_for(wildcards.system) else "student.pt"
+    return f"results/{wildcards.teacher}/{wildcards.system}/{name}"
+
+
+def groups_option(wildcards):
+    """--groups of `lesdistill response` for the system's builder (HCl: hydronium; TiO2: water layers)."""
+    name = DECOMPOSITIONS[CAMPAIGN.systems[wildcards.system].builder]
+    return f"--groups {name}" if name else ""

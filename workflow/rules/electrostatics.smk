@@ -1,11 +1,11 @@
 rule electrostatics:
     input:
-        rules.build_system.output,
+        "results/systems/{system}/structure.extxyz",
     output:
         "results/electrostatics/{system}.nc",
     params:
-        charges=charges_argument,
-        epsilon_inf=lambda w: system_config(w)["epsilon_inf"],
+        charges=lambda w: ",".join(f"{k}={v}" for k, v in CAMPAIGN.systems[w.system].charges.items()),
+        epsilon_inf=lambda w: CAMPAIGN.systems[w.system].epsilon_inf,
     log:
         "logs/electrostatics/{system}.log",
     benchmark:

@@ -1,20 +1,23 @@
 rule label:
     input:
-        rules.sample.output,
+        frames=sampled_frames,
+        catalog=catalog_input,
     output:
         "results/{teacher}/{system}/labels.nc",
     params:
-        validation=config["labelling"]["validation_fraction"],
-        test=config["labelling"]["test_fraction"],
-        seed=config["labelling"]["seed"],
+        command=lambda w: lesdistill(w.teacher),
+        catalog=catalog_option,
+        split=lambda w: " ".join(f"--{k.replace('_', '-')} {v}" for k, v in CAMPAIGN.label_split(w.system).items()
+                                 if v is not None),
     log:
         "logs/label/{teacher}/{system}.log",
     benchmark:
         "results/benchmarks/label/{teacher}/{system}.tsv"
     threads: 2
     resources:
-        mem_mb=lambda wildcards, attempt: 4000 * attempt,
-        runtime=lambda wildcards, attempt: 120 * attempt,
+        mem_mb=lambda wildcards, attempt: 8000 * attempt,
+        runtime=lambda wildcards, attempt: 240 * attempt,
+        gpu=1,
     shell:
-        "lesdistill label {input} --teacher {wildcards.teacher} --validation-fraction {params.validation} "
-        "--test-fraction {params.test} --seed {params.seed} -o {output} > {log} 2>&1"
+        "{params.command} label {input.frames} --teacher {wildcards.teacher} {params.catalog} {params.split} "
+        "-o {output} > {log} 2>&1"

@@ -1,38 +1,47 @@
 rule relax:
     input:
-        rules.build_system.output,
+        structure="results/systems/{system}/structure.extxyz",
+        catalog=catalog_input,
     output:
         "results/{teacher}/{system}/relaxed.extxyz",
     params:
-        fmax=config["sampling"]["relax_fmax"],
-        steps=config["sampling"]["relax_steps"],
+        command=lambda w: lesdistill(w.teacher),
+        catalog=catalog_option,
+        fmax=CAMPAIGN.sampling.relax_fmax,
+        steps=CAMPAIGN.sampling.relax_steps,
     log:
         "logs/relax/{teacher}/{system}.log",
     benchmark:
         "results/benchmarks/relax/{teacher}/{system}.tsv"
     threads: 2
     resources:
-        mem_mb=lambda wildcards, attempt: 4000 * attempt,
+        mem_mb=lambda wildcards, attempt: 8000 * attempt,
         runtime=lambda wildcards, attempt: 60 * attempt,
+        gpu=1,
     shell:
-        "lesdistill relax {input} --teacher {wildcards.teacher} --fmax {params.fmax} --steps {params.steps} "
-        "-o {output} > {log} 2>&1"
+        "{params.command} relax {input.structure} --teacher {wildcards.teacher} {params.catalog} "
+        "--fmax {params.fmax} --steps {params.steps} -o {output} > {log} 2>&1"
 
 
 rule sample:
     input:
         structure=rules.relax.output,
-        settings=config["sampling"]["settings"],
+        settings="results/settings/{system}/sampling_md.yaml",
+        catalog=catalog_input,
     output:
         "results/{teacher}/{system}/sample.nc",
+    params:
+        command=lambda w: lesdistill(w.teacher),
+        catalog=catalog_option,
     log:
         "logs/sample/{teacher}/{system}.log",
     benchmark:
         "results/benchmarks/sample/{teacher}/{system}.tsv"
     threads: 2
     resources:
-        mem_mb=lambda wildcards, attempt: 4000 * attempt,
-        runtime=lambda wildcards, attempt: 120 * attempt,
+        mem_mb=lambda wildcards, attempt: 8000 * attempt,
+        runtime=lambda wildcards, attempt: 720 * attempt,
+        gpu=1,
     shell:
-        "lesdistill md {input.structure} --teacher {wildcards.teacher} --settings {input.settings} "
-        "-o {output} > {log} 2>&1"
+        "{params.command} md {input.structure} --teacher {wildcards.teacher} {params.catalog} "
+        "--settings {input.settings} -o {output} > {log} 2>&1"

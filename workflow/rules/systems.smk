@@ -2,18 +2,14 @@ rule build_system:
     output:
         "results/systems/{system}/structure.extxyz",
     params:
-        builder=lambda w: system_config(w)["builder"],
-        molecules=lambda w: system_config(w)["molecules"],
-        density=lambda w: system_config(w)["density"],
-        seed=lambda w: system_config(w)["seed"],
+        arguments=lambda w: " ".join(CAMPAIGN.systems[w.system].build_arguments()),
     log:
         "logs/build_system/{system}.log",
     benchmark:
         "results/benchmarks/build_system/{system}.tsv"
     threads: 1
     resources:
-        mem_mb=1000,
-        runtime=10,
+        mem_mb=2000,
+        runtime=20,
     shell:
-        "lesdistill build-system {params.builder} --molecules {params.molecules} "
-        "--density {params.density} --seed {params.seed} -o {output} > {log} 2>&1"
+        "lesdistill build-system {params.arguments} -o {output} > {log} 2>&1"

@@ -1,0 +1,49 @@
+# Paper figures from every cell's ir.nc and response.nc (lesdistill figures), labelled for the report.
+FIGURE_FORMATS = CAMPAIGN.figures.formats
+DECOMPOSED_CELLS = [(t, s) for t, s in CELLS if DECOMPOSITIONS[CAMPAIGN.systems[s].builder]]
+DENSITY_CELLS = [(t, s) for t, s in CELLS if CAMPAIGN.systems[s].builder == "tio2-water"]
+FIGURES = (
+    [f"results/figures/ir_{s}.{f}" for s in SYSTEMS for f in FIGURE_FORMATS]
+    + [f"results/figures/bec_distributions.{f}" for f in FIGURE_FORMATS]
+    + [f"results/figures/groups_{t}_{s}.{f}" for t, s in DECOMPOSED_CELLS for f in FIGURE_FORMATS]
+    + [f"results/figures/density_{t}_{s}.{f}" for t, s in DENSITY_CELLS for f in FIGURE_FORMATS]
+)
+
+
+def figure_caption(path):
+    """Report category and label of a figure from its file name."""
+    stem = Path(path).stem
+    kind, _, cell = stem.partition("_")
+    return {"figure": kind, "cell": cell or "all"}
+
+
+rule make_figures:
+    input:
+        ir=cell_files("ir.nc"),
+        response=cell_files("response.nc"),
+    output:
+        [
+            report(path, category="Figures", labels=figure_caption(path))
+            for path in FIGURES
+            if path.endswith(".png")
+        ],
+        [path for path in FIGURES if not path.endswith(".png")],
+    params:
+        responses=" ".join(f"{t}/{s}=results/{t}/{s}/response.nc" for t, s in CELLS),
+        groups=" ".join(f"results/{t}/{s}/ir.nc" for t, s in DECOMPOSED_CELLS),
+        density=" ".join(f"results/{t}/{s}/response.nc" for t, s in DENSITY_CELLS),
+        formats=" ".join(FIGURE_FORMATS),
+        dpi=CAMPAIGN.figures.dpi,
+    log:
+        "logs/figures.log",
+    benchmark:
+        "results/benchmarks/figures.tsv"
+    threads: 1
+    resources:
+        mem_mb=4000,
+        runtime=30,
+    shell:
+        "lesdistill figures --out results/figures --ir {input.ir} --response {params.responses} "
+        "$(test -n '{params.groups}' && echo --groups {params.groups}) "
+        "$(test -n '{params.density}' && echo --density {params.density}) "
+        "--formats {params.formats} --dpi {params.dpi} > {log} 2>&1"

@@ -1,0 +1,19 @@
+rule student_md:
+    input:
+        structure="results/{teacher}/{system}/relaxed.extxyz",
+        student=md_student,
+        settings="results/settings/{system}/student_md.yaml",
+    output:
+        "results/{teacher}/{system}/md.nc",
+    log:
+        "logs/student_md/{teacher}/{system}.log",
+    benchmark:
+        "results/benchmarks/student_md/{teacher}/{system}.tsv"
+    threads: 2
+    resources:
+        mem_mb=lambda wildcards, attempt: 8000 * attempt,
+        runtime=lambda wildcards, attempt: 1440 * attempt,
+        gpu=1,
+    shell:
+        "lesdistill md {input.structure} --student {input.student} --settings {input.settings} "
+        "-o {output} > {log} 2>&1"

@@ -1,0 +1,42 @@
+rule train:
+    input:
+        labels="results/{teacher}/{system}/labels.nc",
+        model="results/settings/{system}/model.yaml",
+        settings="results/settings/{system}/training.yaml",
+    output:
+        "results/{teacher}/{system}/student.pt",
+    log:
+        "logs/train/{teacher}/{system}.log",
+    benchmark:
+        "results/benchmarks/train/{teacher}/{system}.tsv"
+    threads: 2
+    resources:
+        mem_mb=lambda wildcards, attempt: 8000 * attempt,
+        runtime=lambda wildcards, attempt: 720 * attempt,
+        gpu=1,
+    shell:
+        "lesdistill train {input.labels} --model {input.model} --settings {input.settings} -o {output} > {log} 2>&1"
+
+
+rule finetune:
+    input:
+        data=lambda w: str(CAMPAIGN.systems[w.system].finetune_data),
+        student="results/{teacher}/{system}/student.pt",
+        labels="results/{teacher}/{system}/labels.nc",
+        settings="results/settings/{system}/finetune.yaml",
+    output:
+        "results/{teacher}/{system}/student_finetuned.pt",
+    params:
+        replay=lambda w, input: f"--replay {input.labels}" if CAMPAIGN.finetune.replay_fraction > 0 else "",
+    log:
+        "logs/finetune/{teacher}/{system}.log",
+    benchmark:
+        "results/benchmarks/finetune/{teacher}/{system}.tsv"
+    threads: 2
+    resources:
+        mem_mb=lambda wildcards, attempt: 8000 * attempt,
+        runtime=lambda wildcards, attempt: 240 * attempt,
+        gpu=1,
+    shell:
+        "lesdistill train {input.data} --init {input.student} --compare {input.labels} {params.replay} "
+        "--settings {input.settings} -o {output} > {log} 2>&1"
