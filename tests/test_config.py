@@ -41,13 +41,14 @@ def problems(config: dict, **options) -> str:
 
 
 # ------------------------------------------------------------------------------------------ valid configs
-def test_demo_config_loads_unchanged():
+def test_demo_config_loads():
     campaign = load_config(DEMO, base_dir=ROOT)
-    assert campaign.cells() == [("chgnet-0.3.0", "water")]
+    assert campaign.cells() == [("chgnet-0.3.0", "water"), ("chgnet-r2scan", "water"), ("gfn1-xtb", "water")]
     water = campaign.systems["water"]
-    assert (water.builder, water.molecules, water.epsilon_inf, water.charges) == ("water", 64, 1.78, {"O": -0.82, "H": 0.41})
+    assert (water.builder, water.molecules, water.epsilon_inf, water.charges) == ("water", 32, 1.78, {"O": -0.82, "H": 0.41})
     sampling = campaign.md_settings("water", "sampling")  # from config/md/demo_sampling.yaml
-    assert (sampling.thermostat, sampling.timestep_fs, sampling.production_steps) == ("bussi", 0.5, 40)
+    assert (sampling.thermostat, sampling.timestep_fs, sampling.production_steps) == ("bussi", 0.5, 160)
+    assert campaign.ir_settings("water").reference == "water"  # the builder's experimental reference
     assert campaign.label_split("water")["test_fraction"] == 0.2
 
 
@@ -140,11 +141,11 @@ def test_bad_input_names_the_key_the_value_and_what_is_allowed(case):
 def test_resolved_settings_errors_point_at_the_key_that_set_them():
     config = demo()
     config["systems"]["water"].update(train_frames=500, test_frames=50)
-    assert "systems.water.train_frames: 500 — train_frames + test_frames = 550, but the teacher MD writes only 10 frames" \
+    assert "systems.water.train_frames: 500 — train_frames + test_frames = 550, but the teacher MD writes only 40 frames" \
         in problems(config)
     config = demo()
     config["systems"]["water"]["student_md"] = {"sample_stride": 40}
-    assert "systems.water.student_md.sample_stride: 40 — frames every 10 fs resolve only up to" in problems(config)
+    assert "systems.water.student_md.sample_stride: 40 — frames every 20 fs resolve only up to" in problems(config)
     config = demo()
     config["systems"]["water"]["temperature_K"] = 2500
     assert "systems.water: resolved student MD settings: max_temperature_K (2000.0) must exceed temperature_K" \
