@@ -94,6 +94,10 @@ def test_tiny_workflow_runs_end_to_end_and_reruns_only_what_changed(tmp_path):
                  "results/benchmarks/student_md/spcfw/water.tsv"):
         assert (tmp_path / path).stat().st_size > 0, path
 
+    report = run_snakemake(tmp_path, "--configfile", str(config), "--report", str(tmp_path / "report.html"))
+    assert report.returncode == 0, report.stderr
+    assert (tmp_path / "report.html").stat().st_size > 10_000
+
     again = run_snakemake(tmp_path, "--configfile", str(config), "--dry-run")
     assert again.returncode == 0 and "Nothing to be done" in again.stdout + again.stderr
     (cell / "student.pt").unlink()
