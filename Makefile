@@ -6,7 +6,7 @@ CONSTRAINTS ?= constraints.txt
 BIN := $(VENV)/bin
 CORES ?= 2
 
-.PHONY: demo test benchmark benchmark-distill clean-results
+.PHONY: demo test test-slurm benchmark benchmark-distill clean-results
 
 # base stack: lesdistill, its tests, and the teachers that share it (CHGNet, tblite, MACE)
 $(BIN)/.installed: pyproject.toml $(CONSTRAINTS)
@@ -27,6 +27,11 @@ demo: $(BIN)/.installed
 ## test: run the whole default test suite (SevenNet tests run in their own environment)
 test: $(BIN)/.installed $(SEVENN_VENV)/bin/.installed
 	LESDISTILL_SEVENN_PYTHON="$(abspath $(SEVENN_VENV))/bin/python" $(BIN)/python -m pytest
+
+## test-slurm: the tiny workflow through a real one-node Slurm started here and stopped after (root, apt-get; ~3 min)
+test-slurm: $(BIN)/.installed
+	$(BIN)/python -c 'import snakemake_executor_plugin_slurm' 2>/dev/null || $(BIN)/python -m pip install --quiet --constraint $(CONSTRAINTS) --editable '.[slurm]'
+	bash tests/slurm/run.sh $(abspath $(BIN))/python
 
 ## benchmark: time the electrostatics kernels and the teachers (benchmarks/results/*.json, ~10 min)
 benchmark: $(BIN)/.installed $(SEVENN_VENV)/bin/.installed
