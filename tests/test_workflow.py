@@ -106,3 +106,10 @@ def test_tiny_workflow_runs_end_to_end_and_reruns_only_what_changed(tmp_path):
         assert job_count(rerun.stdout, stage) == 1, stage
     for stage in ("sample", "label", "build_system"):
         assert job_count(rerun.stdout, stage) == 0, stage
+
+
+def test_workflow_lint_is_clean(tmp_path):
+    shutil.copytree(ROOT / "config", tmp_path / "config")
+    result = run_snakemake(tmp_path, "--configfile", str(ROOT / "config" / "demo.yaml"), "--lint")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "good condition" in result.stdout + result.stderr

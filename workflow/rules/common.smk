@@ -1,6 +1,5 @@
 # Shared definitions: the validated campaign (lesdistill.config), its cells, wildcard constraints and
 # input functions. All science happens in the `lesdistill` CLI that the rules call.
-import json
 import re
 
 from lesdistill.config import load_config
@@ -11,6 +10,8 @@ SYSTEMS = CAMPAIGN.system_names
 CELLS = CAMPAIGN.cells()
 CHARGED_SYSTEMS = [s for s in SYSTEMS if CAMPAIGN.systems[s].charges]
 DECOMPOSITIONS = {"water": None, "hcl": "hcl", "tio2-water": "water-layers"}
+ENVS = Path(workflow.basedir).parent / "envs"
+BASE_ENV = str(ENVS / "base.yaml")
 
 
 wildcard_constraints:
@@ -28,6 +29,21 @@ def lesdistill(teacher):
     environment (teacher_overrides.<id>.python) for stacks that cannot share the base one."""
     python = CAMPAIGN.teacher_override(teacher).python
     return f"{python} -m lesdistill.cli" if python else "lesdistill"
+
+
+def teacher_env(wildcards):
+    """Conda environment of the teacher's stack (`--sdm conda`): the override, else envs/<catalog env>.yaml."""
+    override = CAMPAIGN.teacher_override(wildcards.teacher).conda_env
+    if override is not None:
+        return str(Path(override).resolve())
+    return str(ENVS / f"{CAMPAIGN.catalog()[wildcards.teacher].env}.yaml")
+
+
+def figure_caption(path):
+    """Report category and label of a figure from its file name."""
+    stem = Path(path).stem
+    kind, _, cell = stem.partition("_")
+    return {"figure": kind, "cell": cell or "all"}
 
 
 def catalog_option(wildcards):

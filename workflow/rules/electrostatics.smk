@@ -14,6 +14,8 @@ rule electrostatics:
     resources:
         mem_mb=2000,
         runtime=10,
+    conda:
+        BASE_ENV
     shell:
         "lesdistill electrostatics {input} --charges {params.charges} "
         "--epsilon-inf {params.epsilon_inf} -o {output} > {log} 2>&1"

@@ -10,13 +10,6 @@ FIGURES = (
 )
 
 
-def figure_caption(path):
-    """Report category and label of a figure from its file name."""
-    stem = Path(path).stem
-    kind, _, cell = stem.partition("_")
-    return {"figure": kind, "cell": cell or "all"}
-
-
 rule make_figures:
     input:
         ir=cell_files("ir.nc"),
@@ -42,6 +35,8 @@ rule make_figures:
     resources:
         mem_mb=4000,
         runtime=30,
+    conda:
+        BASE_ENV
     shell:
         "lesdistill figures --out results/figures --ir {input.ir} --response {params.responses} "
         "$(test -n '{params.groups}' && echo --groups {params.groups}) "

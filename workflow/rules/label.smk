@@ -18,6 +18,8 @@ rule label:
         mem_mb=lambda wildcards, attempt: 8000 * attempt,
         runtime=lambda wildcards, attempt: 240 * attempt,
         gpu=1,
+    conda:
+        teacher_env
     shell:
         "{params.command} label {input.frames} --teacher {wildcards.teacher} {params.catalog} {params.split} "
         "-o {output} > {log} 2>&1"

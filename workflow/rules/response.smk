@@ -19,6 +19,8 @@ rule response:
         mem_mb=lambda wildcards, attempt: 8000 * attempt,
         runtime=lambda wildcards, attempt: 720 * attempt,
         gpu=1,
+    conda:
+        BASE_ENV
     shell:
         "lesdistill response {input.trajectory} --student {input.student} {params.groups} "
         "--epsilon-inf {params.epsilon_inf} --stride {params.stride} --bec-stride {params.bec_stride} "
@@ -40,5 +42,7 @@ rule ir:
     resources:
         mem_mb=lambda wildcards, attempt: 4000 * attempt,
         runtime=lambda wildcards, attempt: 30 * attempt,
+    conda:
+        BASE_ENV
     shell:
         "lesdistill ir {input} {params.options} -o {output} > {log} 2>&1"

@@ -18,6 +18,8 @@ rule relax:
         mem_mb=lambda wildcards, attempt: 8000 * attempt,
         runtime=lambda wildcards, attempt: 60 * attempt,
         gpu=1,
+    conda:
+        teacher_env
     shell:
         "{params.command} relax {input.structure} --teacher {wildcards.teacher} {params.catalog} "
         "--fmax {params.fmax} --steps {params.steps} -o {output} > {log} 2>&1"
@@ -42,6 +44,8 @@ rule sample:
         mem_mb=lambda wildcards, attempt: 8000 * attempt,
         runtime=lambda wildcards, attempt: 720 * attempt,
         gpu=1,
+    conda:
+        teacher_env
     shell:
         "{params.command} md {input.structure} --teacher {wildcards.teacher} {params.catalog} "
         "--settings {input.settings} -o {output} > {log} 2>&1"

@@ -14,6 +14,8 @@ rule student_md:
         mem_mb=lambda wildcards, attempt: 8000 * attempt,
         runtime=lambda wildcards, attempt: 1440 * attempt,
         gpu=1,
+    conda:
+        BASE_ENV
     shell:
         "lesdistill md {input.structure} --student {input.student} --settings {input.settings} "
         "-o {output} > {log} 2>&1"

@@ -11,5 +11,7 @@ rule build_system:
     resources:
         mem_mb=2000,
         runtime=20,
+    conda:
+        BASE_ENV
     shell:
         "lesdistill build-system {params.arguments} -o {output} > {log} 2>&1"

@@ -14,6 +14,8 @@ rule train:
         mem_mb=lambda wildcards, attempt: 8000 * attempt,
         runtime=lambda wildcards, attempt: 720 * attempt,
         gpu=1,
+    conda:
+        BASE_ENV
     shell:
         "lesdistill train {input.labels} --model {input.model} --settings {input.settings} -o {output} > {log} 2>&1"
 
@@ -37,6 +39,8 @@ rule finetune:
         mem_mb=lambda wildcards, attempt: 8000 * attempt,
         runtime=lambda wildcards, attempt: 240 * attempt,
         gpu=1,
+    conda:
+        BASE_ENV
     shell:
         "lesdistill train {input.data} --init {input.student} --compare {input.labels} {params.replay} "
         "--settings {input.settings} -o {output} > {log} 2>&1"
