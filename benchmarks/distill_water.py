@@ -6,8 +6,8 @@ them validation) and 1/6 test. Students:
 ``mace`` (small: 2 interactions, 16 channels, L = 1, r_max 4.5 Å) and ``cace`` (r_c 4.5 Å), both with
 the LES head, each trained within ``--minutes`` (default 60) on this CPU. Records energy and force
 RMSE against the teacher on the test frames, mean BEC of O and H, and energy + forces time and MD
-steps/s of students and teachers (CHGNet, GFN1-xTB, SevenNet-0 through its own environment) on 32-
-and 64-molecule boxes, with ``speedup_vs_<teacher>`` = student MD steps/s ÷ teacher MD steps/s.
+steps/s of students (float32, their training precision) and teachers (CHGNet, GFN1-xTB, SevenNet-0
+through its own environment) on 32- and 64-molecule boxes, with ``speedup_vs_<teacher>`` = student MD steps/s ÷ teacher MD steps/s.
 
 Usage: python benchmarks/distill_water.py [--quick] [--frames N --stride S --minutes M]
 → benchmarks/results/distill_water.json (--quick: 40 frames, stride 4, 2 minutes per student, results to
@@ -115,7 +115,7 @@ def main() -> None:
         metrics[f"{name}_test_energy_rmse"] = (errors["energy_rmse_mev_atom"], "meV/atom")
         for number, value in mean_bec(student, dataset).items():
             metrics[f"{name}_mean_bec_{'O' if number == 8 else 'H'}"] = (value, "e")
-        metrics.update(time_calculator(name, StudentCalculator(student)))
+        metrics.update(time_calculator(name, StudentCalculator(student, dtype="float32")))  # trained in float32
         for teacher in (TEACHER, "gfn1-xtb", "sevennet-0"):
             for atoms in (96, 192):
                 key = f"{teacher}_{atoms}_atoms_md"
