@@ -123,6 +123,8 @@ BAD = {
                                ["systems.water: give both train_frames and test_frames, or neither"]),
     "system override": (_set("systems.water.student_md", {"sample_stride": 0}),
                         ["systems.water.student_md.sample_stride: 0 — Input should be greater than 0"]),
+    "iterative rounds": (_set("iterative.rounds", 2),
+                         ["iterative.rounds: 2 — iterative distillation is not implemented yet"]),
     "override of a teacher not in the campaign": (_set("teacher_overrides", {"mace-omol": {}}),
                                                   ["teacher_overrides.mace-omol: 'mace-omol' — not one of the campaign's teachers"]),
 }

@@ -389,8 +389,16 @@ class ResponseConfig(Section):
 class IterativeConfig(Section):
     """Iterative distillation: student MD frames relabelled by the teacher and added, then retrained."""
 
-    rounds: int = Field(0, ge=0, description="extra rounds after the first distillation (0: none)")
+    rounds: int = Field(0, ge=0, description="extra rounds after the first distillation (0: none; the "
+                        "workflow does not run iterative rounds yet, so only 0 is accepted)")
     frames_per_round: int = Field(100, gt=0, description="frames added per round")
+
+    @field_validator("rounds")
+    @classmethod
+    def _not_yet(cls, value: int) -> int:
+        if value != 0:
+            raise PydanticCustomError("not_implemented", "iterative distillation is not implemented yet; use 0")
+        return value
 
 
 class FiguresConfig(Section):
