@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # IR spectrum of liquid water from the CACE-LES student distilled from CHGNet 0.3.0 by
-# benchmarks/distill_water.py: 20 ps of student NVT (32 H2O, 300 K, 0.5 fs, current every 2 fs),
+# benchmarks/distill_water.py: 5 ps of student NVT (32 H2O, 300 K, 0.5 fs, current every 2 fs),
 # response (ε∞ = 1.78), spectrum in 1250 fs blocks with 50 % overlap, peaks against Bertie & Lan,
 # and the figure. Results: results/benchmarks/water_ir/ and benchmarks/results/water_ir_*.
 set -euo pipefail
@@ -14,10 +14,10 @@ thermostat: bussi
 timestep_fs: 0.5
 temperature_K: 300
 thermostat_time_fs: 100
-equilibration_steps: 2000
-production_steps: 40000
+equilibration_steps: 1000
+production_steps: 10000
 sample_stride: 4
-checkpoint_every: 4000
+checkpoint_every: 2000
 seed: 1
 YAML
 lesdistill build-system water --molecules 32 --seed 3 -o "$work/water.extxyz"
