@@ -11,6 +11,8 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
+from .helpers import tiny_workflow_config
+
 ROOT = Path(__file__).resolve().parent.parent
 SNAKEMAKE = Path(sys.executable).parent / "snakemake"
 
@@ -61,24 +63,7 @@ def job_count(plan: str, rule: str) -> int:
 
 
 def test_tiny_workflow_runs_end_to_end_and_reruns_only_what_changed(tmp_path):
-    settings = tmp_path / "md.yaml"
-    settings.write_text("ensemble: nvt\nthermostat: bussi\ntimestep_fs: 0.5\nequilibration_steps: 2\n"
-                        "production_steps: 24\nsample_stride: 2\ncheckpoint_every: 4\n")
-    config = tmp_path / "tiny.yaml"
-    config.write_text(
-        f"teachers: [spcfw]\nsampling: {{relax_fmax: 0.1, relax_steps: 100, settings: {settings}}}\n"
-        "labelling: {validation_fraction: 0.2, test_fraction: 0.2, seed: 0}\n"
-        "systems:\n  water:\n    builder: water\n    molecules: 8\n    density: 0.997\n    seed: 1\n"
-        "    charges: {O: -0.82, H: 0.41}\n    epsilon_inf: 1.78\n"
-        "student: {backbone: cace, backbone_config: {cutoff: 3.5, n_radial: 4, n_embed: 2, n_channels: 4, l_max: 1,"
-        " nu_max: 2, mlp: [8]}}\n"
-        "training: {epochs: 2, batch_size: 4}\n"
-        "student_md: {ensemble: nvt, thermostat: bussi, timestep_fs: 0.5, equilibration_steps: 0, production_steps: 80,"
-        " sample_stride: 2, checkpoint_every: 40, max_temperature_K: 5000}\n"
-        "response: {bec_stride: 5}\n"
-        "ir: {block_length_fs: 20, overlap: 0.5}\n"
-        "figures: {formats: [png], dpi: 60}\n"
-    )
+    config = tiny_workflow_config(tmp_path)
     result = run_snakemake(tmp_path, "--configfile", str(config))
     assert result.returncode == 0, result.stderr
     cell = tmp_path / "results" / "spcfw" / "water"

@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pytest
 
+from ..helpers import tiny_workflow_config
+
 ROOT = Path(__file__).resolve().parents[2]
 SNAKEMAKE = Path(sys.executable).parent / "snakemake"
 TIMEOUT_S = int(os.environ.get("LESDISTILL_SLURM_TIMEOUT", "1200"))
@@ -52,29 +54,6 @@ REASON = slurm_unavailable()
 pytestmark = pytest.mark.skipif(REASON is not None, reason=REASON or "")
 
 
-def tiny_config(workdir: Path) -> Path:
-    """The tiny one-cell campaign of tests/test_workflow.py (spcfw teacher, 8 H2O)."""
-    settings = workdir / "md.yaml"
-    settings.write_text("ensemble: nvt\nthermostat: bussi\ntimestep_fs: 0.5\nequilibration_steps: 2\n"
-                        "production_steps: 24\nsample_stride: 2\ncheckpoint_every: 4\n")
-    config = workdir / "tiny.yaml"
-    config.write_text(
-        f"teachers: [spcfw]\nsampling: {{relax_fmax: 0.1, relax_steps: 100, settings: {settings}}}\n"
-        "labelling: {validation_fraction: 0.2, test_fraction: 0.2, seed: 0}\n"
-        "systems:\n  water:\n    builder: water\n    molecules: 8\n    density: 0.997\n    seed: 1\n"
-        "    charges: {O: -0.82, H: 0.41}\n    epsilon_inf: 1.78\n"
-        "student: {backbone: cace, backbone_config: {cutoff: 3.5, n_radial: 4, n_embed: 2, n_channels: 4, l_max: 1,"
-        " nu_max: 2, mlp: [8]}}\n"
-        "training: {epochs: 2, batch_size: 4}\n"
-        "student_md: {ensemble: nvt, thermostat: bussi, timestep_fs: 0.5, equilibration_steps: 0, production_steps: 80,"
-        " sample_stride: 2, checkpoint_every: 40, max_temperature_K: 5000}\n"
-        "response: {bec_stride: 5}\n"
-        "ir: {block_length_fs: 20, overlap: 0.5}\n"
-        "figures: {formats: [png], dpi: 60}\n"
-    )
-    return config
-
-
 def snakemake_command(workdir: Path, config: Path) -> list[str]:
     partition = os.environ.get("LESDISTILL_SLURM_PARTITION", "")
     account = os.environ.get("LESDISTILL_SLURM_ACCOUNT", "")
@@ -97,7 +76,7 @@ def snakemake_command(workdir: Path, config: Path) -> list[str]:
 def test_tiny_workflow_runs_through_sbatch(tmp_path):
     workdir = tmp_path / "work"
     workdir.mkdir()
-    config = tiny_config(workdir)
+    config = tiny_workflow_config(workdir)
     env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
     result = subprocess.run(snakemake_command(workdir, config), capture_output=True, text=True, env=env,
                             timeout=TIMEOUT_S + 120, check=False)
