@@ -40,18 +40,21 @@ def central_difference(fn, x: torch.Tensor, h: float) -> torch.Tensor:
 
 
 
-def kill_after_frames(command: list[str], partial: Path, frames: int, timeout: float = 120.0) -> None:
-    """Start ``command``, SIGKILL it once ``partial`` (a trajectory being written) holds ``frames`` frames."""
+def kill_after_frames(command: list[str], partial: Path, frames: int, timeout: float = 120.0,
+                      env: dict[str, str] | None = None) -> None:
+    """Start ``command`` in its own process group and SIGKILL the whole group (the command and anything
+    it started) once ``partial`` (a trajectory being written) holds ``frames`` frames."""
     from lesdistill.md.trajectory import count_frames
 
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
+                               start_new_session=True)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and process.poll() is None:
         if partial.exists() and count_frames(partial) >= frames:
             break
         time.sleep(0.01)
     assert process.poll() is None, "the run ended before it could be killed"
-    os.kill(process.pid, signal.SIGKILL)
+    os.killpg(process.pid, signal.SIGKILL)
     process.wait()
 
 
@@ -73,8 +76,9 @@ def write_perturbed_waters(path: Path, n_frames: int, seed: int, scale: float, b
     return path
 
 
-def tiny_workflow_config(workdir: Path) -> Path:
-    """A one-cell campaign small enough to run every stage in about a minute (spcfw teacher, 8 H2O)."""
+def tiny_workflow_config(workdir: Path, rounds: int = 0, student_md_steps: int = 80) -> Path:
+    """A one-cell campaign small enough to run every stage in about a minute (spcfw teacher, 8 H2O),
+    with ``rounds`` iterative rounds of 6 frames and ``student_md_steps`` production steps of student MD."""
     settings = workdir / "md.yaml"
     settings.write_text("ensemble: nvt\nthermostat: bussi\ntimestep_fs: 0.5\nequilibration_steps: 2\n"
                         "production_steps: 24\nsample_stride: 2\ncheckpoint_every: 4\n")
@@ -87,8 +91,9 @@ def tiny_workflow_config(workdir: Path) -> Path:
         "student: {backbone: cace, backbone_config: {cutoff: 3.5, n_radial: 4, n_embed: 2, n_channels: 4, l_max: 1,"
         " nu_max: 2, mlp: [8]}}\n"
         "training: {epochs: 2, batch_size: 4}\n"
-        "student_md: {ensemble: nvt, thermostat: bussi, timestep_fs: 0.5, equilibration_steps: 0, production_steps: 80,"
-        " sample_stride: 2, checkpoint_every: 40, max_temperature_K: 5000}\n"
+        f"iterative: {{rounds: {rounds}, frames_per_round: 6, epochs: 1}}\n"
+        "student_md: {ensemble: nvt, thermostat: bussi, timestep_fs: 0.5, equilibration_steps: 0,"
+        f" production_steps: {student_md_steps}, sample_stride: 2, checkpoint_every: 40, max_temperature_K: 5000}}\n"
         "response: {bec_stride: 5}\n"
         "ir: {block_length_fs: 20, overlap: 0.5}\n"
         "figures: {formats: [png], dpi: 60}\n"

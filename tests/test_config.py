@@ -52,6 +52,26 @@ def test_demo_config_loads():
     assert campaign.label_split("water")["test_fraction"] == 0.2
 
 
+def test_iterative_rounds_resolve_their_md_labels_and_training():
+    config = demo()
+    config["iterative"] = {"rounds": 2, "frames_per_round": 30, "epochs": 7}
+    campaign = load_config(config, base_dir=ROOT)
+    sampling = campaign.md_settings("water", "sampling")
+    for round_ in (1, 2):
+        explore = campaign.explore_md_settings("water", round_)
+        assert explore.production_steps == 30 * sampling.sample_stride and explore.seed == sampling.seed + round_
+        assert explore.model_dump(exclude={"production_steps", "seed"}) == \
+            sampling.model_dump(exclude={"production_steps", "seed"})
+        split = campaign.iteration_label_split(round_)
+        assert split["test_fraction"] == 0 and split["seed"] == campaign.labelling.seed + round_
+    assert campaign.iteration_settings("water").epochs == 7
+    assert campaign.iteration_settings("water").model_dump(exclude={"epochs"}) == \
+        campaign.training_settings("water").model_dump(exclude={"epochs"})
+    config["iterative"] = {"rounds": 1}
+    assert load_config(config, base_dir=ROOT).iteration_settings("water") == \
+        load_config(config, base_dir=ROOT).training_settings("water")
+
+
 def test_paper_config_has_the_paper_settings():
     campaign = load_config(PAPER, base_dir=ROOT)
     water, hcl, tio2 = (campaign.systems[name] for name in ("water", "hcl", "tio2-water"))
@@ -123,8 +143,10 @@ BAD = {
                                ["systems.water: give both train_frames and test_frames, or neither"]),
     "system override": (_set("systems.water.student_md", {"sample_stride": 0}),
                         ["systems.water.student_md.sample_stride: 0 — Input should be greater than 0"]),
-    "iterative rounds": (_set("iterative.rounds", 2),
-                         ["iterative.rounds: 2 — iterative distillation is not implemented yet"]),
+    "iterative rounds": (_set("iterative.rounds", -1),
+                         ["iterative.rounds: -1 — Input should be greater than or equal to 0"]),
+    "too few frames per round": (_set("iterative.frames_per_round", 1),
+                                 ["iterative.frames_per_round: 1 — Input should be greater than or equal to 2"]),
     "override of a teacher not in the campaign": (_set("teacher_overrides", {"mace-omol": {}}),
                                                   ["teacher_overrides.mace-omol: 'mace-omol' — not one of the campaign's teachers"]),
 }

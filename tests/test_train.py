@@ -15,7 +15,7 @@ from lesdistill.systems import water_box
 from lesdistill.teachers import resolve
 from lesdistill.training import TrainSettings, load_train_settings, train
 from lesdistill.training import trainer as trainer_module
-from lesdistill.training.data import fit_element_energies, load_frames
+from lesdistill.training.data import fit_element_energies, load_datasets, load_frames
 
 from .helpers import write_perturbed_waters
 
@@ -123,6 +123,27 @@ def test_a_checkpoint_of_another_run_is_refused(dataset, tmp_path):
     trainer.save_checkpoint()
     with pytest.raises(ValueError, match="another training run"):
         trainer_module.Trainer(dataset, MODEL, settings(lr=1e-3), output).resume()
+
+
+def test_several_datasets_train_together_each_keeping_its_split(dataset, tmp_path):
+    """Iterative rounds train on the teacher labels plus each round's relabelled frames."""
+    frames = write_perturbed_waters(tmp_path / "more.extxyz", 5, seed=9, scale=0.05, box_seed=5)
+    more = label_frames(frames, resolve("spcfw"), tmp_path / "more.nc", validation_fraction=0.2, test_fraction=0.0)
+    first, second, both = load_frames(dataset), load_frames(more), load_datasets([dataset, more])
+    assert len(both) == len(first) + len(second) == 21
+    assert np.array_equal(both.split, np.concatenate([first.split, second.split]))
+    assert torch.equal(both.forces[len(first):], second.forces) and len(both.indices("test")) == 2
+    trainer = trainer_module.Trainer([dataset, more], MODEL, settings(), tmp_path / "student.pt")
+    assert len(trainer.train_idx) == 12 + 4 and str(more) in trainer.dataset_names
+    trainer.save_checkpoint()
+    with pytest.raises(ValueError, match="another training run"):  # a label set more or less is another run
+        trainer_module.Trainer(dataset, MODEL, settings(), tmp_path / "student.pt").resume()
+    other = write_perturbed_waters(tmp_path / "other.extxyz", 3, seed=2, scale=0.05, box_seed=6)
+    ase.io.write(other, [a[:-3] for a in ase.io.read(other, index=":")])  # one water fewer
+    other_labels = label_frames(other, resolve("spcfw"), tmp_path / "other.nc", validation_fraction=0.0,
+                                test_fraction=0.0)
+    with pytest.raises(ValueError, match="other.nc holds other atoms"):
+        load_datasets([dataset, other_labels])
 
 
 def test_bad_settings_and_files_are_named(tmp_path):

@@ -10,18 +10,23 @@ from pathlib import Path
 
 import numpy as np
 import xarray as xr
+import yaml
 
-from .helpers import tiny_workflow_config
+from .helpers import kill_after_frames, tiny_workflow_config
 
 ROOT = Path(__file__).resolve().parent.parent
 SNAKEMAKE = Path(sys.executable).parent / "snakemake"
 
 
+def snakemake_env() -> dict[str, str]:
+    """The environment with this interpreter's `lesdistill` first on PATH."""
+    return dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
+
+
 def run_snakemake(workdir: Path, *arguments: str) -> subprocess.CompletedProcess:
-    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
     return subprocess.run(
         [str(SNAKEMAKE), "--snakefile", str(ROOT / "workflow" / "Snakefile"), "--directory", str(workdir), "--cores", "1", *arguments],
-        capture_output=True, text=True, env=env, timeout=600,
+        capture_output=True, text=True, env=snakemake_env(), timeout=600,
     )
 
 
@@ -62,11 +67,32 @@ def job_count(plan: str, rule: str) -> int:
     return 0
 
 
+def test_iterative_rounds_chain_student_md_relabelling_and_retraining(tmp_path):
+    shutil.copytree(ROOT / "config", tmp_path / "config")
+    config = yaml.safe_load((ROOT / "config" / "demo.yaml").read_text())
+    config["iterative"] = {"rounds": 2, "frames_per_round": 20}
+    (tmp_path / "iterative.yaml").write_text(yaml.safe_dump(config))
+    result = run_snakemake(tmp_path, "--configfile", str(tmp_path / "iterative.yaml"), "--dry-run", "--printshellcmds")
+    assert result.returncode == 0, result.stderr
+    for stage in ("explore", "relabel", "retrain"):
+        assert job_count(result.stdout, stage) == 2 * 3, stage
+    assert job_count(result.stdout, "total") == 29 + 3 * 6 + 2 + 1  # + two explore settings, one iteration settings
+    cell = "results/chgnet-0.3.0/water"
+    assert (f"lesdistill train {cell}/labels.nc {cell}/iteration1/labels.nc {cell}/iteration2/labels.nc "
+            f"--init {cell}/iteration1/student.pt") in result.stdout
+    assert f"--student {cell}/iteration2/student.pt --settings results/settings/water/student_md.yaml" in result.stdout
+
+
 def test_tiny_workflow_runs_end_to_end_and_reruns_only_what_changed(tmp_path):
-    config = tiny_workflow_config(tmp_path)
+    config = tiny_workflow_config(tmp_path, rounds=1)
     result = run_snakemake(tmp_path, "--configfile", str(config))
     assert result.returncode == 0, result.stderr
     cell = tmp_path / "results" / "spcfw" / "water"
+    with xr.open_dataset(cell / "iteration1" / "labels.nc") as relabelled:  # the round's student MD, teacher-labelled
+        assert relabelled.sizes["frame"] == 6 and 2 not in relabelled.split.values
+        assert relabelled.attrs["teacher"] == "spcfw"
+    with xr.open_dataset(cell / "md.nc") as md:  # the long MD runs the student of the last round
+        assert md.attrs["student"] == "results/spcfw/water/iteration1/student.pt"
     with xr.open_dataset(tmp_path / "results" / "electrostatics" / "water.nc") as data:
         assert data.sizes["atom"] == 24
     with xr.open_dataset(cell / "labels.nc") as labels:
@@ -87,10 +113,32 @@ def test_tiny_workflow_runs_end_to_end_and_reruns_only_what_changed(tmp_path):
     assert again.returncode == 0 and "Nothing to be done" in again.stdout + again.stderr
     (cell / "student.pt").unlink()
     rerun = run_snakemake(tmp_path, "--configfile", str(config), "--dry-run")
-    for stage in ("train", "student_md", "response", "ir", "make_figures"):
+    for stage in ("train", "explore", "relabel", "retrain", "student_md", "response", "ir", "make_figures"):
         assert job_count(rerun.stdout, stage) == 1, stage
     for stage in ("sample", "label", "build_system"):
         assert job_count(rerun.stdout, stage) == 0, stage
+
+
+def test_a_killed_workflow_resumes_and_keeps_what_was_finished(tmp_path):
+    """SIGKILL of snakemake and its jobs during the student MD; --unlock, rerun: done, nothing redone."""
+    config = tiny_workflow_config(tmp_path, student_md_steps=120)
+    cell = tmp_path / "results" / "spcfw" / "water"
+    command = [str(SNAKEMAKE), "--snakefile", str(ROOT / "workflow" / "Snakefile"), "--directory", str(tmp_path),
+               "--cores", "1", "--configfile", str(config)]
+    kill_after_frames(command, cell / "md.partial.nc", 20, timeout=300, env=snakemake_env())
+    finished = {path: (path.stat().st_mtime_ns, path.read_bytes()) for path in
+                (cell / "labels.nc", cell / "student.pt", cell / "sample.nc")}
+    assert not (cell / "md.nc").exists()
+    assert run_snakemake(tmp_path, "--configfile", str(config), "--unlock").returncode == 0
+    result = run_snakemake(tmp_path, "--configfile", str(config))
+    assert result.returncode == 0, result.stderr
+    for path, (mtime, content) in finished.items():
+        assert path.stat().st_mtime_ns == mtime and path.read_bytes() == content, path
+    log = (tmp_path / "logs" / "student_md" / "spcfw" / "water.log").read_text()
+    assert "md: resuming results/spcfw/water/md.partial.nc at step " in log and "at step 0/" not in log
+    with xr.open_dataset(cell / "md.nc") as md:
+        assert md.sizes["frame"] == 60 and np.all(np.diff(md.step.values) == 2)
+    assert (tmp_path / "results" / "figures" / "ir_water.png").stat().st_size > 0
 
 
 def test_workflow_lint_is_clean(tmp_path):

@@ -16,10 +16,13 @@ MODEL_KEYS = {"backbone", "backbone_config", "head_config", "sigma", "dl", "use_
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
     parser = subparsers.add_parser(NAME, help="train a student (backbone + LES) on labelled frames, or fine-tune one")
-    parser.add_argument("dataset", type=Path, help="labelled frames: `lesdistill label` netCDF, or extxyz with energies/forces")
+    parser.add_argument("dataset", type=Path, nargs="+",
+                        help="labelled frames: `lesdistill label` netCDF, or extxyz with energies/forces; several "
+                             "files of the same atoms are trained on together (e.g. iterative rounds)")
     parser.add_argument("--model", type=Path, default=None,
                         help=f"YAML: backbone ({', '.join(sorted(BACKBONES))}), backbone_config, sigma, dl, use_les")
-    parser.add_argument("--init", type=Path, default=None, help="fine-tune this student (E0s refitted to the new data)")
+    parser.add_argument("--init", type=Path, default=None,
+                        help="start from this student: fine-tuning, or an iterative round (E0s refitted to the data)")
     parser.add_argument("--compare", type=Path, default=None,
                         help="with --init: also report errors on this dataset (e.g. the teacher labels) before and after")
     parser.add_argument("--replay", type=Path, default=None,
@@ -45,13 +48,13 @@ def run(args: argparse.Namespace) -> None:
     if args.model is None and args.init is None:
         raise ValueError("give --model (new student) or --init (fine-tune a student)")
     model_config = read_model_config(args.model) if args.model is not None else None
-    checks = [("new data", args.dataset)] + ([("compare", args.compare)] if args.compare else [])
-    before = {name: evaluate_student(args.init, data) for name, data in checks} if args.init else {}
+    checks = [("new data", d) for d in args.dataset] + ([("compare", args.compare)] if args.compare else [])
+    before = [evaluate_student(args.init, data) for _, data in checks] if args.init else []
     path = train(args.dataset, model_config, load_train_settings(args.settings), args.output, init=args.init,
                  replay=args.replay)
     print(f"wrote {path}")
-    for name, data in checks if args.init else []:
+    for (name, data), start in zip(checks, before):
         after = evaluate_student(path, data)
-        print(f"{name} ({data}): energy RMSE {before[name]['energy_rmse_mev_atom']:.2f} -> "
-              f"{after['energy_rmse_mev_atom']:.2f} meV/atom, forces RMSE {before[name]['forces_rmse_mev_a']:.1f} -> "
+        print(f"{name} ({data}): energy RMSE {start['energy_rmse_mev_atom']:.2f} -> "
+              f"{after['energy_rmse_mev_atom']:.2f} meV/atom, forces RMSE {start['forces_rmse_mev_a']:.1f} -> "
               f"{after['forces_rmse_mev_a']:.1f} meV/Å")

@@ -387,18 +387,15 @@ class ResponseConfig(Section):
 
 
 class IterativeConfig(Section):
-    """Iterative distillation: student MD frames relabelled by the teacher and added, then retrained."""
+    """Iterative distillation. Round r runs MD with the student of round r − 1 (the first student for
+    r = 1) under the system's sampling MD settings for ``frames_per_round`` frames (seed + r), labels
+    those frames with the teacher (train/validation only: the test frames stay the teacher-sampled
+    ones) and continues training that student on every label set so far."""
 
-    rounds: int = Field(0, ge=0, description="extra rounds after the first distillation (0: none; the "
-                        "workflow does not run iterative rounds yet, so only 0 is accepted)")
-    frames_per_round: int = Field(100, gt=0, description="frames added per round")
-
-    @field_validator("rounds")
-    @classmethod
-    def _not_yet(cls, value: int) -> int:
-        if value != 0:
-            raise PydanticCustomError("not_implemented", "iterative distillation is not implemented yet; use 0")
-        return value
+    rounds: int = Field(0, ge=0, description="rounds after the first distillation (0: none)")
+    frames_per_round: int = Field(100, ge=2, description="student-MD frames labelled by the teacher per round")
+    epochs: int | None = Field(None, gt=0, description="training epochs per round, starting from the previous "
+                               "round's student (default: the training epochs)")
 
 
 class FiguresConfig(Section):
@@ -662,6 +659,26 @@ class CampaignConfig(Section):
                 merged.pop("thermostat", None)
             merged.update(layer)
         return MDSettings.model_validate(merged)
+
+    def explore_md_settings(self, system: str, round_: int) -> MDSettings:
+        """Student MD of iterative round ``round_`` (≥ 1): the system's sampling MD settings, long enough
+        for ``iterative.frames_per_round`` frames, seeded with the sampling seed + ``round_``."""
+        md = self.md_settings(system, "sampling")
+        return MDSettings.model_validate({**md.model_dump(), "seed": md.seed + round_,
+                                          "production_steps": self.iterative.frames_per_round * md.sample_stride})
+
+    def iteration_settings(self, system: str) -> TrainSettings:
+        """Training settings of an iterative round: the system's, with ``iterative.epochs`` when set."""
+        settings = self.training_settings(system)
+        if self.iterative.epochs is None:
+            return settings
+        return TrainSettings.model_validate({**settings.model_dump(), "epochs": self.iterative.epochs})
+
+    def iteration_label_split(self, round_: int) -> dict[str, Any]:
+        """``lesdistill label`` arguments of round ``round_``: no test frames, seed + ``round_``."""
+        labelling = self.labelling
+        return {"seed": labelling.seed + round_, "chunk": labelling.chunk,
+                "validation_fraction": labelling.validation_fraction, "test_fraction": 0.0}
 
     def training_settings(self, system: str) -> TrainSettings:
         """Campaign training settings with the system's overrides."""

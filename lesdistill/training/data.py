@@ -73,6 +73,24 @@ def load_frames(path: Path | str, dtype: torch.dtype = torch.float64, seed: int 
     )
 
 
+def load_datasets(paths: list[Path] | list[str], dtype: torch.dtype = torch.float64, seed: int = 0) -> Frames:
+    """Several labelled datasets of the same atoms (e.g. the teacher labels and the relabelled frames
+    of iterative rounds) as one :class:`Frames`, frames in the order given, each keeping its split."""
+    if not paths:
+        raise ValueError("no labelled dataset given")
+    parts = [load_frames(path, dtype, seed) for path in paths]
+    first = parts[0]
+    for path, part in zip(paths[1:], parts[1:]):
+        if not torch.equal(part.numbers, first.numbers) or part.periodic != first.periodic:
+            raise ValueError(f"{path} holds other atoms (or periodicity) than {paths[0]}: datasets trained "
+                             "together need the same atoms in the same order")
+    with_stress = all(part.stress is not None for part in parts)
+    cat = lambda name: torch.cat([getattr(part, name) for part in parts])  # noqa: E731
+    return Frames(positions=cat("positions"), cells=cat("cells"), numbers=first.numbers, energy=cat("energy"),
+                  forces=cat("forces"), stress=cat("stress") if with_stress else None,
+                  split=np.concatenate([part.split for part in parts]), periodic=first.periodic)
+
+
 def fit_element_energies(frames: Frames, indices: np.ndarray) -> dict[int, float]:
     """Per-element reference energies E0 (eV) by least squares of frame energies on element counts.
 

@@ -26,7 +26,7 @@ from ..models.student import Student, load_student, save_student
 from ..progress import Progress
 from ..provenance import provenance
 from ..teachers.checkpoints import sha256_of
-from .data import Frames, fit_element_energies, load_frames
+from .data import Frames, fit_element_energies, load_datasets, load_frames
 from .loss import errors, loss, predict, summarise
 from .settings import TrainSettings
 
@@ -38,9 +38,10 @@ def checkpoint_path(output: Path) -> Path:
 class Trainer:
     """Train a :class:`Student` described by ``model_config`` on a labelled dataset."""
 
-    def __init__(self, dataset: Path | str, model_config: dict | None, settings: TrainSettings, output: Path | str,
-                 init: Path | str | None = None, replay: Path | str | None = None):
-        self.dataset, self.output = Path(dataset), Path(output)
+    def __init__(self, dataset: Path | str | list[Path | str], model_config: dict | None, settings: TrainSettings,
+                 output: Path | str, init: Path | str | None = None, replay: Path | str | None = None):
+        self.datasets = [Path(d) for d in dataset] if isinstance(dataset, (list, tuple)) else [Path(dataset)]
+        self.output = Path(output)
         self.dtype = getattr(torch, settings.dtype)
         start = load_student(init, dtype=self.dtype) if init is not None else None
         if start is not None and model_config not in (None, start.config):
@@ -48,10 +49,10 @@ class Trainer:
         if start is None and model_config is None:
             raise ValueError("a model configuration is needed unless training starts from a student (init)")
         self.settings, self.model_config = settings, model_config or start.config
-        self.frames: Frames = load_frames(self.dataset, self.dtype, settings.seed)
+        self.frames: Frames = load_datasets(self.datasets, self.dtype, settings.seed)
         self.train_idx, self.val_idx = self.frames.indices("train"), self.frames.indices("validation")
         if len(self.train_idx) == 0:
-            raise ValueError(f"{self.dataset} has no training frames")
+            raise ValueError(f"{self.dataset_names} has no training frames")
         if (replay is None) != (settings.replay_fraction == 0):
             raise ValueError("replay needs both a replay data set and replay_fraction > 0 in the settings")
         self.replay = load_frames(replay, self.dtype, settings.seed) if replay is not None else None
@@ -76,7 +77,7 @@ class Trainer:
                 self.optimizer, factor=settings.plateau_factor, patience=settings.plateau_patience)
         else:
             self.scheduler = torch.optim.lr_scheduler.StepLR(self.optimizer, settings.step_size, settings.step_gamma)
-        self.identity = json.dumps({"dataset_sha256": sha256_of(self.dataset), "model": self.model_config,
+        self.identity = json.dumps({"dataset_sha256": [sha256_of(d) for d in self.datasets], "model": self.model_config,
                                     "init_sha256": sha256_of(Path(init)) if init else None,
                                     "replay_sha256": sha256_of(Path(replay)) if replay else None,
                                     "settings": settings.model_dump()}, sort_keys=True)
@@ -84,6 +85,10 @@ class Trainer:
         self.pooled: dict[str, torch.Tensor] = {}
         self.history: list[dict] = []
         self.best = {"loss": float("inf"), "epoch": -1, "state": None}
+
+    @property
+    def dataset_names(self) -> str:
+        return ", ".join(str(d) for d in self.datasets)
 
     # --- state ----------------------------------------------------------------------------------
     def _state(self) -> dict:
@@ -224,7 +229,7 @@ class Trainer:
             model.charge_sign.mul_(canonical_charge_sign(charges.detach(), index["numbers"]))
         except ValueError:
             pass  # no oxygen: keep the sign as trained
-        metadata = provenance(command="train", dataset=str(self.dataset), best_epoch=self.best["epoch"],
+        metadata = provenance(command="train", dataset=self.dataset_names, best_epoch=self.best["epoch"],
                               settings=json.dumps(self.settings.model_dump()))
         self._write_metrics()
         return save_student(model, self.output, metadata)
@@ -239,14 +244,15 @@ class Trainer:
             writer.writerows(self.history)
         columns = {key: ("epoch", [row.get(key, np.nan) for row in self.history]) for key in self.history[-1] if key != "epoch"}
         xr.Dataset(columns, coords={"epoch": [row["epoch"] for row in self.history]},
-                   attrs={"best_epoch": self.best["epoch"], "dataset": str(self.dataset),
+                   attrs={"best_epoch": self.best["epoch"], "dataset": self.dataset_names,
                           "identity_sha256": hashlib.sha256(self.identity.encode()).hexdigest()}
                    ).to_netcdf(self.output.with_name(self.output.stem + ".metrics.nc"))
 
 
-def train(dataset: Path | str, model_config: dict | None, settings: TrainSettings, output: Path | str,
-          init: Path | str | None = None, replay: Path | str | None = None) -> Path:
-    """Distil the labels of ``dataset`` into a student saved at ``output`` (resumable); with ``init``,
+def train(dataset: Path | str | list[Path | str], model_config: dict | None, settings: TrainSettings,
+          output: Path | str, init: Path | str | None = None, replay: Path | str | None = None) -> Path:
+    """Distil the labels of ``dataset`` (one file, or several of the same atoms trained together) into a
+    student saved at ``output`` (resumable); with ``init``,
     fine-tune that student (same architecture, E0s refitted for the new data's level of theory),
     optionally replaying training frames of ``replay`` (e.g. the teacher labels) against forgetting."""
     return Trainer(dataset, model_config, settings, output, init, replay).run()

@@ -17,6 +17,7 @@ BASE_ENV = str(ENVS / "base.yaml")
 wildcard_constraints:
     teacher="|".join(re.escape(t) for t in TEACHERS),
     system="|".join(re.escape(s) for s in SYSTEMS),
+    round="[1-9][0-9]*",
 
 
 def cell_files(name):
@@ -61,10 +62,33 @@ def sampled_frames(wildcards):
     return f"results/{teacher}/{wildcards.system}/sample.nc"
 
 
+def round_student(teacher, system, round_):
+    """The student after iterative round ``round_`` (0: the first distillation)."""
+    cell = f"results/{teacher}/{system}"
+    return f"{cell}/iteration{round_}/student.pt" if round_ else f"{cell}/student.pt"
+
+
+def previous_student(wildcards):
+    """The student whose MD an iterative round explores: that of the round before."""
+    return round_student(wildcards.teacher, wildcards.system, int(wildcards.round) - 1)
+
+
+def round_labels(wildcards):
+    """Every label set of a cell up to this iterative round: the teacher-sampled frames, then each round's."""
+    cell = f"results/{wildcards.teacher}/{wildcards.system}"
+    return [f"{cell}/labels.nc"] + [f"{cell}/iteration{r}/labels.nc" for r in range(1, int(wildcards.round) + 1)]
+
+
+def distilled_student(wildcards):
+    """The distilled student after the last iterative round (iterative.rounds)."""
+    return round_student(wildcards.teacher, wildcards.system, CAMPAIGN.iterative.rounds)
+
+
 def md_student(wildcards):
-    """The student that runs the long MD: fine-tuned when the system has DFT data."""
-    name = "student_finetuned.pt" if CAMPAIGN.finetune_for(wildcards.system) else "student.pt"
-    return f"results/{wildcards.teacher}/{wildcards.system}/{name}"
+    """The student that runs the long MD: fine-tuned when the system has DFT data, else the distilled one."""
+    if CAMPAIGN.finetune_for(wildcards.system):
+        return f"results/{wildcards.teacher}/{wildcards.system}/student_finetuned.pt"
+    return distilled_student(wildcards)
 
 
 def groups_option(wildcards):

@@ -32,6 +32,34 @@ rule training_settings:
         "../scripts/write_settings.py"
 
 
+rule explore_settings:
+    output:
+        "results/settings/{system}/explore{round}_md.yaml",
+    params:
+        kind="explore_md",
+    log:
+        "logs/settings/{system}/explore{round}_md.log",
+    localrule: True
+    conda:
+        BASE_ENV
+    script:
+        "../scripts/write_settings.py"
+
+
+rule iteration_settings:
+    output:
+        "results/settings/{system}/iteration.yaml",
+    params:
+        kind="iteration",
+    log:
+        "logs/settings/{system}/iteration.log",
+    localrule: True
+    conda:
+        BASE_ENV
+    script:
+        "../scripts/write_settings.py"
+
+
 rule finetune_settings:
     output:
         "results/settings/{system}/finetune.yaml",

@@ -23,7 +23,7 @@ rule train:
 rule finetune:
     input:
         data=lambda w: str(CAMPAIGN.systems[w.system].finetune_data),
-        student="results/{teacher}/{system}/student.pt",
+        student=distilled_student,
         labels="results/{teacher}/{system}/labels.nc",
         settings="results/settings/{system}/finetune.yaml",
     output:

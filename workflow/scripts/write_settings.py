@@ -1,6 +1,7 @@
 """Write one resolved settings file of the campaign (run by the settings rules through `script:`).
 
-``snakemake.params.kind``: sampling_md, student_md, training, finetune, model or catalog. Merging and
+``snakemake.params.kind``: sampling_md, student_md, explore_md (iterative round ``wildcards.round``),
+training, iteration, finetune, model or catalog. Merging and
 validation live in lesdistill.config; this only serialises.
 """
 
@@ -18,8 +19,12 @@ campaign = load_config(snakemake.config)  # noqa: F821
 kind, wildcards = snakemake.params.kind, snakemake.wildcards  # noqa: F821
 if kind in ("sampling_md", "student_md"):
     settings = campaign.md_settings(wildcards.system, kind.removesuffix("_md")).model_dump(mode="json")
+elif kind == "explore_md":
+    settings = campaign.explore_md_settings(wildcards.system, int(wildcards.round)).model_dump(mode="json")
 elif kind == "training":
     settings = campaign.training_settings(wildcards.system).model_dump(mode="json")
+elif kind == "iteration":
+    settings = campaign.iteration_settings(wildcards.system).model_dump(mode="json")
 elif kind == "finetune":
     tune = campaign.finetune_for(wildcards.system).model_dump(exclude_none=True)
     settings = campaign.training_settings(wildcards.system).model_copy(update=tune).model_dump(mode="json")

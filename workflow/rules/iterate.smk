@@ -1,0 +1,74 @@
+# Iterative distillation (iterative.rounds > 0): round r runs MD with the student of round r - 1,
+# relabels its frames with the teacher and trains that student further on every label set so far.
+
+
+rule explore:
+    input:
+        structure="results/{teacher}/{system}/relaxed.extxyz",
+        student=previous_student,
+        settings="results/settings/{system}/explore{round}_md.yaml",
+    output:
+        "results/{teacher}/{system}/iteration{round}/explore.nc",
+    log:
+        "logs/explore/{teacher}/{system}/{round}.log",
+    benchmark:
+        "results/benchmarks/explore/{teacher}/{system}/{round}.tsv"
+    threads: 2
+    resources:
+        mem_mb=lambda wildcards, attempt: 8000 * attempt,
+        runtime=lambda wildcards, attempt: 240 * attempt,
+        gpu=1,
+    conda:
+        BASE_ENV
+    shell:
+        "lesdistill md {input.structure} --student {input.student} --settings {input.settings} "
+        "-o {output} > {log} 2>&1"
+
+
+rule relabel:
+    input:
+        frames=rules.explore.output,
+        catalog=catalog_input,
+    output:
+        "results/{teacher}/{system}/iteration{round}/labels.nc",
+    params:
+        command=lambda w: lesdistill(w.teacher),
+        catalog=catalog_option,
+        split=lambda w: " ".join(f"--{k.replace('_', '-')} {v}"
+                                 for k, v in CAMPAIGN.iteration_label_split(int(w.round)).items()),
+    log:
+        "logs/relabel/{teacher}/{system}/{round}.log",
+    benchmark:
+        "results/benchmarks/relabel/{teacher}/{system}/{round}.tsv"
+    threads: 2
+    resources:
+        mem_mb=lambda wildcards, attempt: 8000 * attempt,
+        runtime=lambda wildcards, attempt: 240 * attempt,
+        gpu=1,
+    conda:
+        teacher_env
+    shell:
+        "{params.command} label {input.frames} --teacher {wildcards.teacher} {params.catalog} {params.split} "
+        "-o {output} > {log} 2>&1"
+
+
+rule retrain:
+    input:
+        labels=round_labels,
+        student=previous_student,
+        settings="results/settings/{system}/iteration.yaml",
+    output:
+        "results/{teacher}/{system}/iteration{round}/student.pt",
+    log:
+        "logs/retrain/{teacher}/{system}/{round}.log",
+    benchmark:
+        "results/benchmarks/retrain/{teacher}/{system}/{round}.tsv"
+    threads: 2
+    resources:
+        mem_mb=lambda wildcards, attempt: 8000 * attempt,
+        runtime=lambda wildcards, attempt: 720 * attempt,
+        gpu=1,
+    conda:
+        BASE_ENV
+    shell:
+        "lesdistill train {input.labels} --init {input.student} --settings {input.settings} -o {output} > {log} 2>&1"
