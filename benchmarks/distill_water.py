@@ -3,7 +3,7 @@
 Teacher MD: 32 H2O (0.997 g/cm³), CHGNet 0.3.0, BFGS pre-relaxation, Bussi NVT 300 K, time step
 ``--timestep`` (default 0.5 fs), frames every ``--stride`` steps (default 40 = 20 fs); ``--frames``
 (default 300), 5/6 train (5 % of them validation) and 1/6 test. Students:
-``mace`` (small: 2 interactions, 16 channels, L = 1, r_max 4.5 Å) and ``cace`` (r_c 4.5 Å), both with
+``mace`` (small: 2 interactions, 16 channels, L = 1, r_max 4.5 Å) and ``cace`` (r_c 5 Å, 16 channels), both with
 the LES head, each trained within ``--minutes`` (default 60) on this CPU. Records energy and force
 RMSE against the teacher on the test frames, mean BEC of O and H, and energy + forces time and MD
 steps/s of students (float32, their training precision) and teachers (CHGNet, GFN1-xTB, SevenNet-0
@@ -47,8 +47,8 @@ STUDENTS = {
     "mace": {"backbone": "mace", "backbone_config": {"atomic_numbers": [1, 8], "r_max": 4.5, "num_interactions": 2,
                                                      "channels": 16, "max_L": 1, "correlation": 2,
                                                      "avg_num_neighbors": 20.0}},
-    "cace": {"backbone": "cace", "backbone_config": {"atomic_numbers": [1, 8], "cutoff": 4.5, "n_radial": 6,
-                                                     "n_embed": 2, "n_channels": 12, "l_max": 2, "nu_max": 3,
+    "cace": {"backbone": "cace", "backbone_config": {"atomic_numbers": [1, 8], "cutoff": 5.0, "n_radial": 8,
+                                                     "n_embed": 2, "n_channels": 16, "l_max": 2, "nu_max": 3,
                                                      "mlp": [32, 16], "avg_neighbors": 20.0}},
 }
 

@@ -24,10 +24,10 @@ ROOT = Path(__file__).resolve().parents[2]
 SNAKEMAKE = Path(sys.executable).parent / "snakemake"
 TIMEOUT_S = int(os.environ.get("LESDISTILL_SLURM_TIMEOUT", "1200"))
 # rules that declare gpu=1 (the test cluster has no GPU) and every rule that Slurm runs
-GPU_RULES = ("relax", "sample", "label", "train", "finetune", "student_md", "response")
-SUBMITTED_RULES = {"build_system", "relax", "sample", "label", "train", "student_md", "response", "ir", "make_figures",
-                   "electrostatics"}
-LOCAL_RULES = {"md_settings", "training_settings", "student_model"}
+GPU_RULES = ("relax", "sample", "label", "train", "finetune", "student_md", "response", "explore", "relabel", "retrain")
+SUBMITTED_RULES = {"build_system", "relax", "sample", "label", "train", "explore", "relabel", "retrain", "student_md",
+                   "response", "ir", "make_figures", "electrostatics"}
+LOCAL_RULES = {"md_settings", "training_settings", "student_model", "explore_settings", "iteration_settings"}
 
 
 def slurm_unavailable() -> str | None:
@@ -76,7 +76,7 @@ def snakemake_command(workdir: Path, config: Path) -> list[str]:
 def test_tiny_workflow_runs_through_sbatch(tmp_path):
     workdir = tmp_path / "work"
     workdir.mkdir()
-    config = tiny_workflow_config(workdir)
+    config = tiny_workflow_config(workdir, rounds=1)
     env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
     result = subprocess.run(snakemake_command(workdir, config), capture_output=True, text=True, env=env,
                             timeout=TIMEOUT_S + 120, check=False)
