@@ -20,9 +20,10 @@ $(SEVENN_VENV)/bin/.installed: pyproject.toml $(CONSTRAINTS)
 	$(SEVENN_VENV)/bin/python -m pip install --quiet --constraint $(CONSTRAINTS) --editable '.[test,sevenn]'
 	touch $@
 
-## demo: run the main job, the offline demo campaign (results/)
+## demo: run the main job, the offline demo campaign (results/, figures in results/figures/, report.html)
 demo: $(BIN)/.installed
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/snakemake --configfile config/demo.yaml --cores $(CORES)
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/snakemake --configfile config/demo.yaml --report report.html
 
 ## test: run the whole default test suite (SevenNet tests run in their own environment)
 test: $(BIN)/.installed $(SEVENN_VENV)/bin/.installed
