@@ -73,7 +73,7 @@ def load_frames(path: Path | str, dtype: torch.dtype = torch.float64, seed: int 
     )
 
 
-def load_datasets(paths: list[Path] | list[str], dtype: torch.dtype = torch.float64, seed: int = 0) -> Frames:
+def load_datasets(paths: list[Path | str], dtype: torch.dtype = torch.float64, seed: int = 0) -> Frames:
     """Several labelled datasets of the same atoms (e.g. the teacher labels and the relabelled frames
     of iterative rounds) as one :class:`Frames`, frames in the order given, each keeping its split."""
     if not paths:

@@ -251,10 +251,10 @@ class Trainer:
 
 def train(dataset: Path | str | list[Path | str], model_config: dict | None, settings: TrainSettings,
           output: Path | str, init: Path | str | None = None, replay: Path | str | None = None) -> Path:
-    """Distil the labels of ``dataset`` (one file, or several of the same atoms trained together) into a
-    student saved at ``output`` (resumable); with ``init``,
-    fine-tune that student (same architecture, E0s refitted for the new data's level of theory),
-    optionally replaying training frames of ``replay`` (e.g. the teacher labels) against forgetting."""
+    """Distil the labels of ``dataset`` (one file, or several of the same atoms trained together) into
+    a student saved at ``output`` (resumable). With ``init``, start from that student (same
+    architecture, E0s refitted to the data: fine-tuning on another level of theory, or an iterative
+    round), optionally replaying training frames of ``replay`` (e.g. the teacher labels) against forgetting."""
     return Trainer(dataset, model_config, settings, output, init, replay).run()
 
 
