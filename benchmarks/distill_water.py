@@ -54,7 +54,10 @@ STUDENTS = {
 
 
 def teacher_dataset(folder: Path, n_frames: int, stride: int, timestep_fs: float) -> Path:
-    """Relax, run CHGNet MD and label its frames (5/6 train + validation, 1/6 test)."""
+    """Relax, run CHGNet MD and label its frames (5/6 train + validation, 1/6 test); the labels of an
+    earlier run when they exist."""
+    if (folder / "labels.nc").exists():
+        return folder / "labels.nc"
     calculator = load_teacher(TEACHER)
     atoms = water_box(32, seed=0)
     atoms.calc = calculator
