@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import re
 import subprocess
 import sys
 import time
@@ -274,9 +275,15 @@ def test_other_settings_structure_or_calculator_are_refused(tmp_path):
 # --- guards -------------------------------------------------------------------------------------------
 
 
+def runaway(**changes) -> MDSettings:
+    """NVE argon at a 100 fs step: heats up until the 400 K guard trips, some 10–20 steps in."""
+    return settings(**{**dict(ensemble="nve", timestep_fs=100.0, equilibration_steps=0, production_steps=400,
+                              sample_stride=1, checkpoint_every=5, max_temperature_K=400.0, min_distance_A=0.0),
+                       **changes})
+
+
 def test_temperature_runaway_stops_and_keeps_frames(tmp_path):
-    hot = settings(ensemble="nve", timestep_fs=100.0, equilibration_steps=0, production_steps=400, sample_stride=1,
-                   checkpoint_every=5, max_temperature_K=400.0, min_distance_A=0.0)
+    hot = runaway()
     path = tmp_path / "hot.nc"
     with pytest.raises(MDGuardError, match=r"temperature .* K exceeds max_temperature_K=400 at step \d+") as caught:
         run_md(argon(), argon_lennard_jones(), hot, path, log_every=QUIET)
@@ -287,6 +294,37 @@ def test_temperature_runaway_stops_and_keeps_frames(tmp_path):
     assert (data.temperature.values <= 400.0).all()
     with pytest.raises(MDGuardError, match="stopped earlier"):  # a re-run reports the failure again
         run_md(argon(), fail_on_call(argon_lennard_jones(), 1), hot, path)
+
+
+def test_end_on_guard_finishes_with_the_frames_before_the_blow_up(tmp_path):
+    failed = tmp_path / "failed.nc"
+    with pytest.raises(MDGuardError) as caught:
+        run_md(argon(), argon_lennard_jones(), runaway(), failed, log_every=QUIET)
+    ended = run_md(argon(), argon_lennard_jones(), runaway(), tmp_path / "explore.nc", log_every=QUIET,
+                   end_on_guard=True)
+    assert ended == tmp_path / "explore.nc" and not partial_path(ended).exists()
+    data, before = read_trajectory(ended), read_trajectory(partial_path(failed))
+    assert data.sizes["frame"] == caught.value.step - 1 > 2  # what the failing run keeps, frame for frame
+    assert_same_trajectory(data, before)
+    assert re.fullmatch(r"temperature .* K exceeds max_temperature_K=400 at step \d+", data.attrs["stopped_by_guard"])
+    assert run_md(argon(), fail_on_call(argon_lennard_jones(), 1), runaway(), ended, end_on_guard=True) == ended
+
+
+def test_end_on_guard_ends_a_run_that_failed_before(tmp_path):
+    path = tmp_path / "explore.nc"
+    with pytest.raises(MDGuardError, match="frames so far are in"):
+        run_md(argon(), argon_lennard_jones(), runaway(), path, log_every=QUIET)
+    n_frames = count_frames(partial_path(path))
+    run_md(argon(), fail_on_call(argon_lennard_jones(), 1), runaway(), path, end_on_guard=True)  # no MD step
+    assert read_trajectory(path).sizes["frame"] == n_frames and "stopped_by_guard" in read_trajectory(path).attrs
+
+
+def test_end_on_guard_without_a_frame_still_fails(tmp_path):
+    atoms = argon()
+    atoms.positions[1] = atoms.positions[0] + [0.3, 0.0, 0.0]
+    with pytest.raises(MDGuardError, match="at step 0 .*no frame was sampled before it"):
+        run_md(atoms, argon_lennard_jones(), settings(), tmp_path / "close.nc", end_on_guard=True)
+    assert not (tmp_path / "close.nc").exists()
 
 
 def test_atoms_too_close_are_refused(tmp_path):

@@ -35,6 +35,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                         help="MD settings, YAML or JSON mapping of MDSettings fields (default: MDSettings())")
     parser.add_argument("-o", "--output", type=Path, required=True, help="trajectory path (netCDF, e.g. md.nc)")
     parser.add_argument("--extxyz", type=Path, default=None, help="also export the frames to this extxyz file")
+    parser.add_argument("--end-on-guard", action="store_true",
+                        help="when a guard trips, finish the trajectory with the frames sampled before it (its "
+                             "stopped_by_guard attribute says why) instead of failing; for exploration MD")
     return parser
 
 
@@ -65,7 +68,8 @@ def run(args: argparse.Namespace) -> None:
                     "dtype": args.dtype}
     else:
         calculator, identity, metadata = calculator_from_name(args.calculator), args.calculator, {"device": "cpu"}
-    path = run_md(atoms, calculator, settings, args.output, calculator_id=identity, metadata=metadata)
+    path = run_md(atoms, calculator, settings, args.output, calculator_id=identity, metadata=metadata,
+                  end_on_guard=args.end_on_guard)
     data = read_trajectory(path)
     print(f"{data.sizes['frame']} frames of {data.sizes['atom']} atoms, mean temperature "
           f"{float(data.temperature.mean()):.1f} K -> {path}")

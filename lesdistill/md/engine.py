@@ -6,6 +6,11 @@ any time) and the state to ``dir/name.nc.ckpt.npz``; when the run finishes the p
 Running the same call again resumes from the last checkpoint, and is a no-op once ``trajectory`` exists.
 A resumed run reproduces an uninterrupted one exactly for a deterministic, stateless calculator (to
 round-off for calculators that keep state such as neighbour lists with a skin).
+
+A run a guard stops raises MDGuardError and keeps its frames in the partial file; with ``end_on_guard`` it
+instead ends there: the frames sampled before the guard tripped become ``trajectory``, whose
+``stopped_by_guard`` attribute holds the guard's message (exploration MD of iterative distillation, where
+the frames before a blow-up are the ones the student most needs labelled).
 """
 
 from __future__ import annotations
@@ -28,7 +33,7 @@ from .integrators import conserved_energy, dynamics_state, make_dynamics, restor
 from ..progress import Progress, note
 from .settings import MDSettings
 from .trajectory import (FRAME_VARIABLES, append_frames, count_frames, create_trajectory, read_attributes,
-                         read_frames, set_wall_time, truncate_frames)
+                         read_frames, set_attributes, set_wall_time, truncate_frames)
 from .velocities import maxwell_boltzmann
 
 IDENTITY_KEYS = ("md_settings", "structure_sha256", "calculator")
@@ -36,13 +41,14 @@ IDENTITY_KEYS = ("md_settings", "structure_sha256", "calculator")
 
 def run_md(atoms: Atoms, calculator: Calculator, settings: MDSettings, trajectory: Path | str, *,
            calculator_id: str | None = None, metadata: Mapping[str, str] | None = None,
-           log_every: int | None = None) -> Path:
+           log_every: int | None = None, end_on_guard: bool = False) -> Path:
     """Run (or resume, or skip when done) the MD of ``settings`` from ``atoms`` and return ``trajectory``.
 
     ``calculator_id`` names the potential in the file and in the restart check (default: class and
     parameters); ``metadata`` adds provenance attributes (e.g. device, checkpoint SHA-256). Raises
-    MDGuardError (a ValueError) when a guard trips, keeping the frames written so far in the partial file,
-    and ValueError when existing files were made with other settings, structure or calculator.
+    MDGuardError (a ValueError) when a guard trips, keeping the frames written so far in the partial file
+    (with ``end_on_guard``: finishes ``trajectory`` with those frames instead, and raises only when there
+    are none), and ValueError when existing files were made with other settings, structure or calculator.
     """
     trajectory = Path(trajectory)
     identity = run_identity(atoms, settings, calculator_id or describe_calculator(calculator))
@@ -59,7 +65,7 @@ def run_md(atoms: Atoms, calculator: Calculator, settings: MDSettings, trajector
         if checkpoint is None and count_frames(partial) > 0:
             raise ValueError(f"{partial} holds frames but {checkpoint_file} is missing; cannot resume. "
                              f"Delete {partial} to start over")
-    run = _Run(atoms, calculator, settings, trajectory, identity, dict(metadata or {}))
+    run = _Run(atoms, calculator, settings, trajectory, identity, dict(metadata or {}), end_on_guard)
     if checkpoint is not None and partial.exists():
         run.resume(checkpoint)
     else:
@@ -100,8 +106,9 @@ class _Run:
     """One MD run: the working atoms, the integrator, counters, and the frames not yet checkpointed."""
 
     def __init__(self, atoms: Atoms, calculator: Calculator, settings: MDSettings, trajectory: Path,
-                 identity: dict[str, str], metadata: dict[str, str]):
+                 identity: dict[str, str], metadata: dict[str, str], end_on_guard: bool):
         self.settings, self.identity, self.metadata = settings, identity, metadata
+        self.end_on_guard = end_on_guard
         self.trajectory, self.partial = trajectory, partial_path(trajectory)
         self.checkpoint_file = checkpoint_path(trajectory)
         self.atoms = atoms.copy()
@@ -116,6 +123,7 @@ class _Run:
         self.buffer: list[dict[str, np.ndarray]] = []
         self.step = self.n_frames = 0
         self.status = "running"
+        self.failure: dict | None = None  # what stopped the run: the guard's message, quantity, step, value
         self.wall_before, self.started = 0.0, time.perf_counter()
 
     def start(self) -> None:
@@ -139,15 +147,15 @@ class _Run:
         self.step, self.n_frames, self.status = checkpoint.step, checkpoint.n_frames, checkpoint.status
         self.wall_before = checkpoint.wall_s
         _repair(self.partial, checkpoint)
-        if checkpoint.status == "failed":
-            failure = checkpoint.failure
-            raise MDGuardError(f"{failure['message']} (stopped earlier; frames so far are in {self.partial}; "
-                               f"delete it and {self.checkpoint_file} to start over)",
-                               quantity=failure["quantity"], step=failure["step"], value=failure["value"])
-        note(f"md: resuming {self.partial} at step {self.step}/{self.settings.total_steps} ({self.n_frames} frames)")
+        self.failure = checkpoint.failure if checkpoint.status == "failed" else None
+        if self.failure is None:
+            note(f"md: resuming {self.partial} at step {self.step}/{self.settings.total_steps} "
+                 f"({self.n_frames} frames)")
 
     def loop(self, log_every: int | None) -> Path:
         """Step to the end, checkpointing on the way; returns the finished trajectory path."""
+        if self.failure is not None:  # a guard stopped this run before
+            return self._stopped(guard_error(self.failure), earlier=True)
         total = self.settings.total_steps
         progress = Progress(total, self.step, label="md", every=log_every)
         try:
@@ -162,11 +170,15 @@ class _Run:
                     self._checkpoint()
         except MDGuardError as error:
             self.status = "failed"
-            self._checkpoint(failure=dict(message=str(error), quantity=error.quantity, step=error.step,
-                                          value=error.value))
-            raise
+            self.failure = dict(message=str(error), quantity=error.quantity, step=error.step, value=error.value)
+            self._checkpoint(failure=self.failure)
+            stopped_by = error
+        else:
+            stopped_by = None
         finally:
             progress.close()
+        if stopped_by is not None:
+            return self._stopped(stopped_by)
         if self.step > progress.start_step:
             note(f"md: {self.step - progress.start_step} steps at {progress.steps_per_second(self.step):.1f} steps/s")
         return self._finish()
@@ -206,6 +218,17 @@ class _Run:
         append_frames(self.partial, self.n_frames, pending)
         self.n_frames, self.buffer = n_frames, []
 
+    def _stopped(self, error: MDGuardError, *, earlier: bool = False) -> Path:
+        """After a guard tripped: raise ``error``, or with ``end_on_guard`` finish with the frames before it."""
+        if not self.end_on_guard or self.n_frames == 0:
+            where = f"frames so far are in {self.partial}" if self.n_frames else "no frame was sampled before it"
+            again = "stopped earlier; " if earlier else ""
+            raise guard_error(self.failure, f" ({again}{where}; delete {self.partial} and {self.checkpoint_file} "
+                                            f"to start over)") from None
+        note(f"md: {error}; ending the run with the {self.n_frames} frames sampled before it (end_on_guard)")
+        set_attributes(self.partial, stopped_by_guard=str(error))
+        return self._finish()
+
     def _finish(self) -> Path:
         set_wall_time(self.partial, self._wall())
         os.replace(self.partial, self.trajectory)
@@ -214,6 +237,12 @@ class _Run:
 
     def _wall(self) -> float:
         return self.wall_before + time.perf_counter() - self.started
+
+
+def guard_error(failure: Mapping, suffix: str = "") -> MDGuardError:
+    """The MDGuardError of a stored ``failure`` (message, quantity, step, value), ``suffix`` added to the message."""
+    return MDGuardError(failure["message"] + suffix, quantity=failure["quantity"], step=failure["step"],
+                        value=failure["value"])
 
 
 def _repair(partial: Path, checkpoint: Checkpoint) -> None:

@@ -136,6 +136,13 @@ def set_wall_time(path: Path, seconds: float) -> None:
     fsync(path)
 
 
+def set_attributes(path: Path, **attributes: str) -> None:
+    """Add or replace global attributes of a finished trajectory (rewrites the header: not while others read)."""
+    with netCDF4.Dataset(path, "a") as nc:
+        nc.setncatts(attributes)
+    fsync(path)
+
+
 def truncate_frames(path: Path, n_frames: int, chunk: int = 1024) -> None:
     """Keep only the first ``n_frames`` frames: copy them to a new file and replace ``path`` atomically."""
     path = Path(path)

@@ -1,5 +1,7 @@
 # Iterative distillation (iterative.rounds > 0): round r runs MD with the student of round r - 1,
 # relabels its frames with the teacher and trains that student further on every label set so far.
+# A student that blows up during exploration ends its run there (--end-on-guard): the frames before the
+# blow-up are labelled and learnt, which is what the next round's student needs most.
 
 
 rule explore:
@@ -21,7 +23,7 @@ rule explore:
     conda:
         BASE_ENV
     shell:
-        "lesdistill md {input.structure} --student {input.student} --settings {input.settings} "
+        "lesdistill md {input.structure} --student {input.student} --settings {input.settings} --end-on-guard "
         "-o {output} > {log} 2>&1"
 
 
