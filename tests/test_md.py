@@ -319,6 +319,20 @@ def test_end_on_guard_ends_a_run_that_failed_before(tmp_path):
     assert read_trajectory(path).sizes["frame"] == n_frames and "stopped_by_guard" in read_trajectory(path).attrs
 
 
+def test_end_on_guard_from_the_command_line(tmp_path):
+    structure, settings_file, output = tmp_path / "argon.extxyz", tmp_path / "hot.yaml", tmp_path / "explore.nc"
+    ase.io.write(structure, argon())
+    settings_file.write_text(runaway().model_dump_json())
+    failed = subprocess.run(_cli(structure, settings_file, tmp_path / "failed.nc"), capture_output=True, text=True,
+                            timeout=120)
+    assert failed.returncode != 0 and "exceeds max_temperature_K=400" in failed.stderr
+    ended = subprocess.run(_cli(structure, settings_file, output) + ["--end-on-guard"], capture_output=True,
+                           text=True, timeout=120)
+    assert ended.returncode == 0, ended.stderr
+    assert "ending the run with the" in ended.stderr and "frames of 32 atoms" in ended.stdout
+    assert read_trajectory(output).sizes["frame"] == count_frames(partial_path(tmp_path / "failed.nc"))
+
+
 def test_end_on_guard_without_a_frame_still_fails(tmp_path):
     atoms = argon()
     atoms.positions[1] = atoms.positions[0] + [0.3, 0.0, 0.0]
