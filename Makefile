@@ -43,7 +43,8 @@ benchmark: $(BIN)/.installed $(SEVENN_VENV)/bin/.installed
 DISTILL := $(BIN)/python benchmarks/distill_water.py --timestep 1.0 --stride 20 --minutes 50
 benchmark-distill: $(BIN)/.installed $(SEVENN_VENV)/bin/.installed
 	$(DISTILL) --train-only --students
-	$(DISTILL) --train-only --students mace --threads 1 & $(DISTILL) --train-only --students cace --threads 1; wait
+	$(DISTILL) --train-only --students mace --threads 1 & mace=$$!; \
+	$(DISTILL) --train-only --students cace --threads 1 && wait $$mace
 	LESDISTILL_SEVENN_PYTHON="$(abspath $(SEVENN_VENV))/bin/python" $(DISTILL)
 
 clean-results:
