@@ -10,10 +10,9 @@ overwritten.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
-from .md.atomic import atomic_path
+from .io.atomic import atomic_path, replace
 from .md.trajectory import count_frames, truncate_frames
 
 
@@ -52,6 +51,6 @@ def record_progress(output: Path, request: dict, frames_done: int) -> None:
 
 def finish(output: Path) -> Path:
     """Move the complete partial file to ``output`` and drop the progress record."""
-    os.replace(partial_path(output), output)
+    replace(partial_path(output), output)
     progress_path(output).unlink(missing_ok=True)
     return output

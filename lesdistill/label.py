@@ -22,13 +22,13 @@ from ase import Atoms
 from ase.stress import full_3x3_to_voigt_6_stress
 
 from .chunked_output import finish, partial_path, record_progress, resume
-from .md.atomic import fsync
+from .io.atomic import atomic_path, fsync
 from .md.reader import read_trajectory, to_atoms
 from .md.trajectory import append_frames, count_frames, create_trajectory
 from .progress import Progress
 from .provenance import provenance
 from .teachers import TeacherSpec, apply_charge_and_spin, load_teacher
-from .teachers.checkpoints import sha256_of
+from .io.hashing import sha256_of
 
 SPLIT_NAMES = ("train", "validation", "test")
 
@@ -156,9 +156,9 @@ def _finish(partial: Path, codes: np.ndarray) -> None:
 
 def export_extxyz(dataset: Path, output: Path) -> Path:
     """Write the labelled frames with energy, forces, stress and ``split`` to extxyz."""
-    output.parent.mkdir(parents=True, exist_ok=True)
     frames = to_atoms(read_trajectory(dataset))
     for atoms in frames:
         atoms.info["split"] = SPLIT_NAMES[int(atoms.info["split"])]
-    ase.io.write(output, frames, format="extxyz")
+    with atomic_path(output) as tmp:
+        ase.io.write(tmp, frames, format="extxyz")
     return output

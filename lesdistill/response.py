@@ -30,12 +30,12 @@ import torch
 from .chunked_output import finish, partial_path, record_progress, resume
 from .decomposition import HCL_GROUPS, WATER_LAYER_CUTS, hcl_groups, water_density_profile, water_layer_groups
 from .electrostatics import born_effective_charges, current_contributions
-from .md.atomic import atomic_path, fsync
+from .io.atomic import atomic_path, fsync
 from .md.reader import read_trajectory
 from .models.student import load_student
 from .progress import Progress
 from .provenance import provenance
-from .teachers.checkpoints import sha256_of
+from .io.hashing import sha256_of
 
 DECOMPOSITIONS = ("hcl", "water-layers")
 BEC_BINS = np.linspace(-8.0, 8.0, 321)  # e, edges of the isotropic-BEC histogram (Ti in TiO2 ≈ +6.5)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import ase.io
 
+from ..io.atomic import atomic_path
 from ..systems import anatase_water_interface, hcl_box, water_box
 
 NAME = "build-system"
@@ -48,6 +49,6 @@ def build(args: argparse.Namespace):
 def run(args: argparse.Namespace) -> None:
     atoms = build(args)
     atoms.info.update(system=args.system, seed=args.seed)
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    ase.io.write(args.output, atoms, format="extxyz")
+    with atomic_path(args.output) as tmp:
+        ase.io.write(tmp, atoms, format="extxyz")
     print(f"wrote {len(atoms)} atoms ({atoms.get_chemical_formula()}), cell {atoms.cell.lengths().round(4).tolist()} Å -> {args.output}")

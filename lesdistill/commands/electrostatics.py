@@ -18,6 +18,7 @@ import xarray as xr
 
 from ..autodiff import energy_forces_stress
 from ..electrostatics import born_effective_charges, ewald_energy, point_charge_energy
+from ..io.atomic import atomic_path
 from ..provenance import provenance
 
 NAME = "electrostatics"
@@ -131,8 +132,8 @@ def run(args: argparse.Namespace) -> None:
         ),
     )
     _annotate(dataset)
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    dataset.to_netcdf(args.output)
+    with atomic_path(args.output) as tmp:
+        dataset.to_netcdf(tmp)
     _print_summary(dataset, periodic)
     print(f"wrote {args.output}")
 

@@ -9,6 +9,7 @@ import ase.io
 import numpy as np
 from ase.optimize import BFGS
 
+from ..io.atomic import atomic_path
 from ..teachers import apply_charge_and_spin, load_teacher
 from .teacher_options import add_teacher_options, teacher_spec
 
@@ -38,8 +39,8 @@ def run(args: argparse.Namespace) -> None:
     converged = BFGS(atoms, logfile="-").run(fmax=args.fmax, steps=args.steps)
     final_fmax = float(np.linalg.norm(atoms.get_forces(), axis=1).max())
     atoms.info.update(relaxed_with=spec.id, relax_fmax=args.fmax, relax_converged=bool(converged))
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    ase.io.write(args.output, atoms, format="extxyz")
+    with atomic_path(args.output) as tmp:
+        ase.io.write(tmp, atoms, format="extxyz")
     status = "converged" if converged else f"NOT converged in {args.steps} steps"
     print(f"{status}: energy {start:.4f} -> {atoms.get_potential_energy():.4f} eV, max force {final_fmax:.4f} eV/Å "
           f"-> {args.output}")

@@ -15,7 +15,8 @@ import ase.io
 from ..md import CALCULATORS, MDSettings, calculator_from_name, load_settings, read_trajectory, run_md, write_extxyz
 from ..teachers import apply_charge_and_spin, load_teacher
 from ..calculator import StudentCalculator
-from ..teachers.checkpoints import bundled_name, sha256_of
+from ..io.hashing import sha256_of
+from ..teachers.checkpoints import bundled_name
 from .teacher_options import add_teacher_options, teacher_spec
 
 NAME = "md"

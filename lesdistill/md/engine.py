@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import time
 from collections.abc import Mapping
 from pathlib import Path
@@ -26,6 +25,7 @@ import numpy as np
 from ase import Atoms, units
 from ase.calculators.calculator import Calculator
 
+from ..io.atomic import replace
 from ..provenance import provenance
 from .checkpoint import Checkpoint, checkpoint_path, load_checkpoint, save_checkpoint
 from .guards import DistanceGuard, MDGuardError, check_energy_forces, check_temperature
@@ -231,7 +231,7 @@ class _Run:
 
     def _finish(self) -> Path:
         set_wall_time(self.partial, self._wall())
-        os.replace(self.partial, self.trajectory)
+        replace(self.partial, self.trajectory)
         note(f"md: finished, {self.n_frames} frames -> {self.trajectory}")
         return self.trajectory
 

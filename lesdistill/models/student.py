@@ -15,6 +15,7 @@ import torch
 from torch import nn
 
 from ..electrostatics import ewald_energy
+from ..io.atomic import atomic_path
 from .cace import CACEBackbone
 from .charge_head import ChargeHead
 from .mace import MACEBackbone
@@ -74,13 +75,11 @@ class Student(nn.Module):
 def save_student(model: Student, path: Path | str, metadata: dict[str, str] | None = None) -> Path:
     """Write ``model`` as a weights-only file (config, state dict, units, metadata)."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     payload = {"format": FILE_FORMAT, "version": FILE_VERSION, "config": model.config,
                "state_dict": model.state_dict(), "units": {"energy": "eV", "length": "Å", "charge": "e"},
                "metadata": dict(metadata or {})}
-    tmp = path.with_name(f".{path.name}.tmp")
-    torch.save(payload, tmp)
-    tmp.replace(path)
+    with atomic_path(path) as tmp:
+        torch.save(payload, tmp)
     return path
 
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 from pathlib import Path
 
+from ..io.hashing import sha256_of
 from .spec import TeacherSpec
 
 BUNDLED = "bundled:"
@@ -23,15 +23,6 @@ def bundled_name(spec: TeacherSpec) -> str | None:
     if spec.checkpoint and spec.checkpoint.startswith(BUNDLED):
         return spec.checkpoint[len(BUNDLED):]
     return None
-
-
-def sha256_of(path: Path, chunk: int = 1 << 20) -> str:
-    """Hex SHA-256 of a file, read in chunks."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while block := handle.read(chunk):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def verify(path: Path, spec: TeacherSpec) -> Path:

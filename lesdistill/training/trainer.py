@@ -25,7 +25,8 @@ from ..electrostatics import canonical_charge_sign
 from ..models.student import Student, load_student, save_student
 from ..progress import Progress
 from ..provenance import provenance
-from ..teachers.checkpoints import sha256_of
+from ..io.atomic import atomic_path
+from ..io.hashing import sha256_of
 from .data import Frames, fit_element_energies, load_datasets, load_frames
 from .loss import errors, loss, predict, summarise
 from .settings import TrainSettings
@@ -99,11 +100,8 @@ class Trainer:
                 "best_loss": self.best["loss"], "best_epoch": self.best["epoch"], "best_state": self.best["state"]}
 
     def save_checkpoint(self) -> None:
-        path = checkpoint_path(self.output)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.tmp")
-        torch.save(self._state(), tmp)
-        tmp.replace(path)
+        with atomic_path(checkpoint_path(self.output)) as tmp:
+            torch.save(self._state(), tmp)
 
     def resume(self) -> bool:
         """Restore from an existing checkpoint of the same run; False when there is none."""
@@ -238,15 +236,16 @@ class Trainer:
         if not self.history:
             return
         csv_path = self.output.with_name(self.output.stem + ".metrics.csv")
-        with open(csv_path, "w", newline="") as handle:
+        with atomic_path(csv_path) as tmp, open(tmp, "w", newline="") as handle:
             writer = csv.DictWriter(handle, fieldnames=list(self.history[-1]))
             writer.writeheader()
             writer.writerows(self.history)
         columns = {key: ("epoch", [row.get(key, np.nan) for row in self.history]) for key in self.history[-1] if key != "epoch"}
-        xr.Dataset(columns, coords={"epoch": [row["epoch"] for row in self.history]},
-                   attrs={"best_epoch": self.best["epoch"], "dataset": self.dataset_names,
-                          "identity_sha256": hashlib.sha256(self.identity.encode()).hexdigest()}
-                   ).to_netcdf(self.output.with_name(self.output.stem + ".metrics.nc"))
+        metrics = xr.Dataset(columns, coords={"epoch": [row["epoch"] for row in self.history]},
+                             attrs={"best_epoch": self.best["epoch"], "dataset": self.dataset_names,
+                                    "identity_sha256": hashlib.sha256(self.identity.encode()).hexdigest()})
+        with atomic_path(self.output.with_name(self.output.stem + ".metrics.nc")) as tmp:
+            metrics.to_netcdf(tmp)
 
 
 def train(dataset: Path | str | list[Path | str], model_config: dict | None, settings: TrainSettings,
