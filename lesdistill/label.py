@@ -29,6 +29,7 @@ from .progress import Progress
 from .provenance import provenance
 from .teachers import TeacherSpec, apply_charge_and_spin, load_teacher
 from .io.hashing import sha256_of
+from .io.structures import read_structures
 
 SPLIT_NAMES = ("train", "validation", "test")
 
@@ -61,7 +62,7 @@ def is_trajectory(path: Path) -> bool:
 
 def source_frames(path: Path, stride: int, max_frames: int | None) -> tuple[int, list[int]]:
     """(number of frames in the source, indices selected by ``stride`` and ``max_frames``)."""
-    total = count_frames(path) if is_trajectory(path) else len(ase.io.read(path, index=":"))
+    total = count_frames(path) if is_trajectory(path) else len(read_structures(path))
     indices = list(range(0, total, stride))
     return total, indices if max_frames is None else indices[:max_frames]
 
@@ -70,7 +71,7 @@ def load_frames(path: Path, indices: list[int]) -> list[Atoms]:
     """The frames ``indices`` of ``path`` as Atoms (positions, cell, pbc, numbers, info)."""
     if is_trajectory(path):
         return to_atoms(read_trajectory(path), indices)
-    frames = ase.io.read(path, index=":")
+    frames = read_structures(path)
     return [frames[i] for i in indices]
 
 

@@ -11,7 +11,6 @@ import argparse
 import time
 from pathlib import Path
 
-import ase.io
 import numpy as np
 import torch
 import xarray as xr
@@ -19,6 +18,7 @@ import xarray as xr
 from ..autodiff import energy_forces_stress
 from ..electrostatics import born_effective_charges, ewald_energy, point_charge_energy
 from ..io.atomic import atomic_path
+from ..io.structures import read_structures
 from ..provenance import provenance
 
 NAME = "electrostatics"
@@ -40,14 +40,7 @@ def parse_charges(text: str) -> dict[str, float]:
 
 def read_frames(path: Path) -> list:
     """All frames of ``path`` with one atom count and composition, or ValueError naming the file."""
-    if not path.exists():
-        raise ValueError(f"structure file {path} does not exist")
-    try:
-        frames = ase.io.read(path, index=":")
-    except Exception as error:  # ASE raises many types for unreadable files
-        raise ValueError(f"cannot read structures from {path}: {error}") from error
-    if not frames:
-        raise ValueError(f"{path} holds no structures")
+    frames = read_structures(path)
     symbols = frames[0].get_chemical_symbols()
     for i, atoms in enumerate(frames):
         if atoms.get_chemical_symbols() != symbols:

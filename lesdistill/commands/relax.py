@@ -10,6 +10,7 @@ import numpy as np
 from ase.optimize import BFGS
 
 from ..io.atomic import atomic_path
+from ..io.structures import read_structures
 from ..teachers import apply_charge_and_spin, load_teacher
 from .teacher_options import add_teacher_options, teacher_spec
 
@@ -27,12 +28,10 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> None:
-    if not args.structure.exists():
-        raise ValueError(f"structure file {args.structure} does not exist")
     if not args.fmax > 0 or args.steps < 1:
         raise ValueError(f"--fmax must be positive and --steps at least 1, got {args.fmax} and {args.steps}")
     spec = teacher_spec(args)
-    atoms = ase.io.read(args.structure)
+    atoms = read_structures(args.structure, -1)[0]
     atoms.calc = load_teacher(spec, device=args.device)
     apply_charge_and_spin(atoms, spec, args.charge, args.spin)
     start = atoms.get_potential_energy()

@@ -10,12 +10,11 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-import ase.io
-
 from ..md import CALCULATORS, MDSettings, calculator_from_name, load_settings, read_trajectory, run_md, write_extxyz
 from ..teachers import apply_charge_and_spin, load_teacher
 from ..calculator import StudentCalculator
 from ..io.hashing import sha256_of
+from ..io.structures import read_structures
 from ..teachers.checkpoints import bundled_name
 from .teacher_options import add_teacher_options, teacher_spec
 
@@ -44,12 +43,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> None:
     settings = load_settings(args.settings) if args.settings is not None else MDSettings()
-    if not args.structure.exists():
-        raise ValueError(f"structure file {args.structure} does not exist")
-    try:
-        atoms = ase.io.read(args.structure, index=args.index)
-    except Exception as error:  # ASE raises many types for unreadable files
-        raise ValueError(f"cannot read a structure from {args.structure}: {error}") from error
+    atoms = read_structures(args.structure, args.index)[0]
     if args.teacher is not None:
         spec = teacher_spec(args)
         calculator = load_teacher(spec, device=args.device)

@@ -5,8 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-import yaml
-
+from ..io.documents import load_mapping
 from ..models.student import BACKBONES
 from ..training import evaluate_student, load_train_settings, train
 
@@ -34,9 +33,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 
 def read_model_config(path: Path) -> dict:
-    if not path.is_file():
-        raise ValueError(f"model file {path} does not exist")
-    config = yaml.safe_load(path.read_text()) or {}
+    config = load_mapping(path, "model file")
     unknown, missing = set(config) - MODEL_KEYS, {"backbone", "backbone_config"} - set(config)
     if unknown or missing:
         raise ValueError(f"{path}: needs backbone and backbone_config and may hold head_config, sigma, dl, "

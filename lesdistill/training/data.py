@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import ase.io
 import numpy as np
 import torch
 
+from ..io.structures import read_structures
 from ..label import split_assignment
 from ..md.reader import read_trajectory
 
@@ -104,7 +104,7 @@ def fit_element_energies(frames: Frames, indices: np.ndarray) -> dict[int, float
 
 
 def _frames_from_extxyz(path: Path, dtype: torch.dtype, seed: int) -> Frames:
-    frames = ase.io.read(path, index=":")
+    frames = read_structures(path)
     numbers = frames[0].numbers
     if any(len(a) != len(numbers) or (a.numbers != numbers).any() for a in frames):
         raise ValueError(f"{path}: every frame must have the same atoms in the same order")

@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from ..io.documents import load_mapping
 
 
 class TrainSettings(BaseModel):
@@ -53,11 +54,9 @@ def load_train_settings(path: Path | str | None) -> TrainSettings:
     """Settings from a YAML file (defaults when None); ValueError naming the file and field."""
     if path is None:
         return TrainSettings()
-    path = Path(path)
-    if not path.is_file():
-        raise ValueError(f"training settings file {path} does not exist")
+    values = load_mapping(path, "training settings file")
     try:
-        return TrainSettings(**(yaml.safe_load(path.read_text()) or {}))
+        return TrainSettings(**values)
     except ValidationError as error:
         problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'settings'}: {e['msg']}" for e in error.errors())
         raise ValueError(f"invalid training settings in {path}: {problems}") from None

@@ -1,0 +1,72 @@
+"""Reading structure files (extxyz or any ASE format) with the checks every command needs, once.
+
+Every problem is a ValueError naming the file and, for a multi-frame file, the frame: a missing,
+empty or truncated file, an unknown element symbol, non-finite positions or cell, a singular cell
+of a periodic structure, and atoms closer than :data:`MIN_DISTANCE_A`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import ase.io
+import numpy as np
+from ase import Atoms
+from ase.neighborlist import neighbor_list
+
+#: Atoms closer than this (Å) are overlapping: no physical structure has them.
+MIN_DISTANCE_A = 0.1
+#: |det(cell)| (Å³) below which a periodic cell is singular.
+SINGULAR_CELL_VOLUME = 1e-6
+
+
+def read_structures(path: Path | str, index: int | str = ":") -> list[Atoms]:
+    """The frames ``index`` (an int or a slice string such as ':') of ``path``, each checked."""
+    path = Path(path)
+    if not path.is_file():
+        raise ValueError(f"structure file {path} does not exist" if not path.exists() else f"{path} is not a file")
+    if path.stat().st_size == 0:
+        raise ValueError(f"structure file {path} is empty")
+    if isinstance(index, int):
+        total = len(_read(path, ":"))
+        if not -total <= index < total:
+            raise ValueError(f"--index {index} is out of range: {path} holds {total} frame(s)")
+    frames = _read(path, index)
+    frames = frames if isinstance(frames, list) else [frames]
+    if not frames:
+        raise ValueError(f"{path} holds no structures")
+    for number, atoms in enumerate(frames):
+        check_structure(atoms, f"{path}" + (f" frame {number}" if len(frames) > 1 else ""))
+    return frames
+
+
+def _read(path: Path, index: int | str):
+    try:
+        return ase.io.read(path, index=index)
+    except KeyError as error:  # ASE's reaction to an unknown element symbol
+        raise ValueError(f"cannot read structures from {path}: unknown element symbol {error}") from None
+    except StopIteration:
+        raise ValueError(f"cannot read structures from {path}: the file holds no complete structure") from None
+    except Exception as error:  # ASE raises many types for truncated or foreign files
+        text = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise ValueError(f"cannot read structures from {path}: {text}") from None
+
+
+def check_structure(atoms: Atoms, where: str) -> Atoms:
+    """ValueError naming ``where`` for no atoms, non-finite values, a singular periodic cell or overlapping atoms."""
+    if len(atoms) == 0:
+        raise ValueError(f"{where} holds no atoms")
+    if not np.isfinite(atoms.positions).all():
+        raise ValueError(f"{where} has NaN or infinite positions")
+    cell = atoms.cell.array
+    if not np.isfinite(cell).all():
+        raise ValueError(f"{where} has a NaN or infinite cell")
+    if atoms.pbc.any() and abs(np.linalg.det(cell)) < SINGULAR_CELL_VOLUME:
+        raise ValueError(f"{where} is periodic (pbc={atoms.pbc.tolist()}) but its cell is zero or singular "
+                         f"(volume {abs(np.linalg.det(cell)):.3g} Å³)")
+    first, second, distance = neighbor_list("ijd", atoms, MIN_DISTANCE_A)
+    if len(first):
+        k = int(np.argmin(distance))
+        raise ValueError(f"{where}: atoms {first[k]} and {second[k]} are {distance[k]:.3g} Å apart, closer than "
+                         f"{MIN_DISTANCE_A} Å (overlapping atoms)")
+    return atoms
