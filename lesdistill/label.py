@@ -101,11 +101,10 @@ def _labels(atoms: Atoms, calculator, with_stress: bool) -> dict[str, np.ndarray
 
 def label_frames(source: Path, spec: TeacherSpec, output: Path, *, device: str = "cpu", stride: int = 1,
                  max_frames: int | None = None, validation_fraction: float = 0.05, test_fraction: float = 0.1,
-                 seed: int = 0, charge: int = 0, spin: int = 1, chunk: int = 8) -> Path:
-    """Label the selected frames of ``source`` with teacher ``spec`` into ``output`` (netCDF); resumable."""
+                 seed: int = 0, charge: int = 0, spin: int = 1, chunk: int = 8, overwrite: bool = False) -> Path:
+    """Label the selected frames of ``source`` with teacher ``spec`` into ``output`` (netCDF); resumable.
+    ``overwrite`` discards unfinished work of another request instead of refusing."""
     source, output = Path(source), Path(output)
-    if output.exists():
-        return output
     if not source.exists():
         raise ValueError(f"frames file {source} does not exist")
     if stride < 1 or (max_frames is not None and max_frames < 1) or chunk < 1:
@@ -115,7 +114,7 @@ def label_frames(source: Path, spec: TeacherSpec, output: Path, *, device: str =
     _, indices = source_frames(source, stride, max_frames)
     codes = split_assignment(len(indices), validation_fraction, test_fraction, seed)
     partial = partial_path(output)
-    done = resume(output, asdict(request))
+    done = resume(output, asdict(request), discard_other=overwrite)
     calculator = None
     progress = Progress(len(indices), done, label=f"label {spec.id}", unit="frame")
     for start in range(done, len(indices), chunk):

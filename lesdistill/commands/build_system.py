@@ -7,8 +7,11 @@ from pathlib import Path
 
 import ase.io
 
+from ..config.models import HClSystem, TiO2WaterSystem, WaterSystem
 from ..io.atomic import atomic_path
+from ..io.records import MadeFrom
 from ..systems import anatase_water_interface, hcl_box, water_box
+from .options import check_options, made_from_args
 
 NAME = "build-system"
 
@@ -33,6 +36,16 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                       help="anatase lattice constants a c in Å (default 3.785 9.514; the paper's cell: 3.771 9.528)")
     parser.add_argument("-o", "--output", type=Path, required=True, help="output extxyz path")
     return parser
+
+
+def made_from(args: argparse.Namespace) -> MadeFrom:
+    """What the structure is made from: the builder's options (checked by the config's system fields)."""
+    model = {"water": WaterSystem, "hcl": HClSystem, "tio2-water": TiO2WaterSystem}[args.system]
+    names = {"seed": "seed", "molecules": "molecules", "density": "density", "ion_pairs": "ion_pairs",
+             "waters": "waters", "length": "length", "repeat": "repeat", "layers": "layers",
+             "cell_height": "cell_height", "lattice": "lattice"}
+    check_options(args, model, {field: option for field, option in names.items() if field in model.model_fields})
+    return made_from_args(args, NAME)
 
 
 def build(args: argparse.Namespace):

@@ -17,9 +17,12 @@ import xarray as xr
 
 from ..autodiff import energy_forces_stress
 from ..electrostatics import born_effective_charges, ewald_energy, point_charge_energy
+from ..config.models import CaceStudent, WaterSystem
 from ..io.atomic import atomic_path
+from ..io.records import MadeFrom
 from ..io.structures import read_structures
 from ..provenance import provenance
+from .options import check_options, made_from_args
 
 NAME = "electrostatics"
 
@@ -61,6 +64,15 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     parser.add_argument("--dtype", choices=["float32", "float64"], default="float64")
     parser.add_argument("-o", "--output", type=Path, required=True, help="output netCDF path")
     return parser
+
+
+def made_from(args: argparse.Namespace) -> MadeFrom:
+    """The structures and the options (the config's ranges: σ, dl, ε∞ > 0)."""
+    check_options(args, CaceStudent, {"sigma": "sigma", "dl": "dl"})
+    check_options(args, WaterSystem, {"epsilon_inf": "epsilon_inf"})
+    if args.mesh_spacing is not None and not args.mesh_spacing > 0:
+        raise ValueError(f"--mesh-spacing {args.mesh_spacing}: must be positive (Å)")
+    return made_from_args(args, NAME, ("structures",))
 
 
 def run(args: argparse.Namespace) -> None:

@@ -40,9 +40,10 @@ class Trainer:
     """Train a :class:`Student` described by ``model_config`` on a labelled dataset."""
 
     def __init__(self, dataset: Path | str | list[Path | str], model_config: dict | None, settings: TrainSettings,
-                 output: Path | str, init: Path | str | None = None, replay: Path | str | None = None):
+                 output: Path | str, init: Path | str | None = None, replay: Path | str | None = None,
+                 overwrite: bool = False):
         self.datasets = [Path(d) for d in dataset] if isinstance(dataset, (list, tuple)) else [Path(dataset)]
-        self.output = Path(output)
+        self.output, self.overwrite = Path(output), overwrite
         self.dtype = getattr(torch, settings.dtype)
         start = load_student(init, dtype=self.dtype) if init is not None else None
         if start is not None and model_config not in (None, start.config):
@@ -108,10 +109,17 @@ class Trainer:
         path = checkpoint_path(self.output)
         if not path.exists():
             return False
-        state = torch.load(path, weights_only=True)
-        if state["identity"] != self.identity:
+        try:
+            state = torch.load(path, weights_only=True)
+        except Exception as error:  # torch raises many types for a damaged file
+            raise ValueError(f"training checkpoint {path} is unreadable ({type(error).__name__}); delete it to "
+                             "start over") from None
+        if not isinstance(state, dict) or state.get("identity") != self.identity:
+            if self.overwrite:
+                path.unlink()
+                return False
             raise ValueError(f"{path} belongs to another training run (dataset, model or settings differ); "
-                             "remove it or choose another output")
+                             "rerun that run to finish it, use --overwrite to discard it, or choose another output")
         self.model.load_state_dict(state["model"])
         if self.ema:
             self.ema.load_state_dict(state["ema"])
@@ -249,12 +257,13 @@ class Trainer:
 
 
 def train(dataset: Path | str | list[Path | str], model_config: dict | None, settings: TrainSettings,
-          output: Path | str, init: Path | str | None = None, replay: Path | str | None = None) -> Path:
+          output: Path | str, init: Path | str | None = None, replay: Path | str | None = None,
+          overwrite: bool = False) -> Path:
     """Distil the labels of ``dataset`` (one file, or several of the same atoms trained together) into
     a student saved at ``output`` (resumable). With ``init``, start from that student (same
     architecture, E0s refitted to the data: fine-tuning on another level of theory, or an iterative
     round), optionally replaying training frames of ``replay`` (e.g. the teacher labels) against forgetting."""
-    return Trainer(dataset, model_config, settings, output, init, replay).run()
+    return Trainer(dataset, model_config, settings, output, init, replay, overwrite).run()
 
 
 def evaluate_student(path: Path | str, dataset: Path | str, split: str = "validation") -> dict[str, float]:
