@@ -40,6 +40,10 @@ class TrainSettings(BaseModel):
     checkpoint_every: int = Field(50, gt=0, description="optimiser steps between checkpoints")
     replay_fraction: float = Field(0.0, ge=0, le=1, description="fine-tuning: replayed frames of the earlier data "
                                    "set per new training frame (forces only)")
+    max_label_force_eV_A: float = Field(1000.0, gt=0, description="labels with a force above this (eV/Å) are "
+                                        "refused as unphysical")
+    max_label_energy_deviation_eV_atom: float = Field(5.0, gt=0, description="labels whose energy per atom is "
+                                                      "further than this (eV) from the data set's median are refused")
     time_limit_minutes: float | None = Field(None, gt=0, description="stop after the epoch that passes this wall "
                                              "time (minutes; a resumed run counts afresh)")
 

@@ -23,7 +23,7 @@ from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
 from ..electrostatics import canonical_charge_sign
 from ..models.student import Student, load_student, save_student
-from ..progress import Progress
+from ..progress import Progress, note
 from ..provenance import provenance
 from ..io.atomic import atomic_path
 from ..io.hashing import sha256_of
@@ -51,13 +51,16 @@ class Trainer:
         if start is None and model_config is None:
             raise ValueError("a model configuration is needed unless training starts from a student (init)")
         self.settings, self.model_config = settings, model_config or start.config
-        self.frames: Frames = load_datasets(self.datasets, self.dtype, settings.seed)
+        self.frames: Frames = load_datasets(self.datasets, self.dtype, settings.seed, settings)
         self.train_idx, self.val_idx = self.frames.indices("train"), self.frames.indices("validation")
         if len(self.train_idx) == 0:
             raise ValueError(f"{self.dataset_names} has no training frames")
+        if len(self.val_idx) == 0:
+            note(f"train: warning: {self.dataset_names} has no validation frames; the student of the last epoch is "
+                 "kept and no validation error is reported")
         if (replay is None) != (settings.replay_fraction == 0):
             raise ValueError("replay needs both a replay data set and replay_fraction > 0 in the settings")
-        self.replay = load_frames(replay, self.dtype, settings.seed) if replay is not None else None
+        self.replay = load_frames(replay, self.dtype, settings.seed, settings) if replay is not None else None
         self.replay_idx = self.replay.indices("train") if self.replay is not None else np.arange(0)
         if self.replay is not None and len(self.replay_idx) == 0:
             raise ValueError(f"replay data set {replay} has no training frames")
