@@ -7,12 +7,13 @@ of a periodic structure, and atoms closer than :data:`MIN_DISTANCE_A`.
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import ase.io
 import numpy as np
 from ase import Atoms
-from ase.neighborlist import neighbor_list
+from scipy.spatial import cKDTree
 
 #: Atoms closer than this (Å) are overlapping: no physical structure has them.
 MIN_DISTANCE_A = 0.1
@@ -64,9 +65,28 @@ def check_structure(atoms: Atoms, where: str) -> Atoms:
     if atoms.pbc.any() and abs(np.linalg.det(cell)) < SINGULAR_CELL_VOLUME:
         raise ValueError(f"{where} is periodic (pbc={atoms.pbc.tolist()}) but its cell is zero or singular "
                          f"(volume {abs(np.linalg.det(cell)):.3g} Å³)")
-    first, second, distance = neighbor_list("ijd", atoms, MIN_DISTANCE_A)
-    if len(first):
-        k = int(np.argmin(distance))
-        raise ValueError(f"{where}: atoms {first[k]} and {second[k]} are {distance[k]:.3g} Å apart, closer than "
+    pair = closest_pair_within(atoms, MIN_DISTANCE_A)
+    if pair is not None:
+        first, second, distance = pair
+        raise ValueError(f"{where}: atoms {first} and {second} are {distance:.3g} Å apart, closer than "
                          f"{MIN_DISTANCE_A} Å (overlapping atoms)")
     return atoms
+
+
+def closest_pair_within(atoms: Atoms, cutoff: float) -> tuple[int, int, float] | None:
+    """(i, j, distance Å) of the closest pair of atoms nearer than ``cutoff`` (periodic images
+    included), or None. A k-d tree over the wrapped positions and their 26 neighbouring images: its
+    cost does not grow with the cell size."""
+    n = len(atoms)
+    positions = atoms.get_positions(wrap=bool(atoms.pbc.any()))
+    shifts = np.array(list(itertools.product(*[(-1, 0, 1) if periodic else (0,) for periodic in atoms.pbc])))
+    images = (positions[None] + (shifts @ atoms.cell.array)[:, None]).reshape(-1, 3)
+    pairs = cKDTree(images).query_pairs(cutoff, output_type="ndarray")
+    first, second = pairs[:, 0] % n, pairs[:, 1] % n
+    keep = first != second
+    if not keep.any():
+        return None
+    first, second, pairs = first[keep], second[keep], pairs[keep]
+    distance = np.linalg.norm(images[pairs[:, 0]] - images[pairs[:, 1]], axis=1)
+    k = int(np.argmin(distance))
+    return int(min(first[k], second[k])), int(max(first[k], second[k])), float(distance[k])
