@@ -323,6 +323,8 @@ CASES = {
     "ir_output_is_its_response": (["ir", "{response}", "-o", "{response}"], "is also the response input"),
     "md_output_is_its_structure": (["md", "{water}", "--calculator", "lj", "-o", "{water}"],
                                    "is also the structure input"),
+    "label_export_onto_its_frames": (["label", "{water}", "--teacher", "spcfw", "-o", "{out}", "--extxyz", "{water}"],
+                                     "is also the frames input"),
     "label_other_frames_into_existing": (["label", "{other_water}", "--teacher", "spcfw", "-o", "{labels}"],
                                          "made from other inputs"),
     "train_onto_a_foreign_file": (["train", "{labels}", "--model", "{model}", "-o", "{foreign_output}"],

@@ -49,4 +49,6 @@ def made_from_args(args: argparse.Namespace, command: str, inputs: tuple[str, ..
             files[name] = None if value is None else Path(value)
     settings = {key: value for key, value in vars(args).items()
                 if key not in HOW_OPTIONS and key not in inputs and key != output}
-    return MadeFrom(command, Path(getattr(args, output)), files, {**settings, **extra})
+    extxyz = getattr(args, "extxyz", None)  # the extxyz export of md and label
+    exports = (Path(extxyz),) if extxyz is not None else ()
+    return MadeFrom(command, Path(getattr(args, output)), files, {**settings, **extra}, exports)

@@ -26,12 +26,14 @@ MATCHED = ("command", "inputs", "settings", "lesdistill_version")
 
 @dataclass(frozen=True)
 class MadeFrom:
-    """A command's output (a file, or a folder of files), its input files by role, and its settings (JSON-able)."""
+    """A command's output (a file, or a folder of files), its input files by role, its settings (JSON-able),
+    and the files it also writes from the output (e.g. an extxyz export)."""
 
     command: str
     output: Path
     inputs: dict[str, Path | None] = field(default_factory=dict)
     settings: dict[str, Any] = field(default_factory=dict)
+    also_writes: tuple[Path, ...] = ()
 
     def record(self) -> dict[str, Any]:
         """The record of a run with these inputs (hashed now) and settings; without the output's hash."""
@@ -61,9 +63,10 @@ def check_output(made: MadeFrom, overwrite: bool = False) -> tuple[bool, dict[st
     settings, False when the command should (re)make it; the record of this run (inputs hashed now).
     ValueError (one line) when the output must not be touched or an input is missing."""
     output = made.output
-    for role, path in made.inputs.items():
-        if path is not None and same_file(Path(path), output):
-            raise ValueError(f"the output {output} is also the {role} input; write the output to another path")
+    for written in (output, *made.also_writes):
+        for role, path in made.inputs.items():
+            if path is not None and same_file(Path(path), written):
+                raise ValueError(f"the output {written} is also the {role} input; write the output to another path")
     for role, path in made.inputs.items():
         if path is not None and not Path(path).is_file():
             raise ValueError(f"{role} file {path} does not exist" if not Path(path).exists()
