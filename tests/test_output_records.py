@@ -147,3 +147,19 @@ def test_the_entry_point_prints_one_line_without_traceback(tmp_path):
 def test_debug_shows_the_traceback(tmp_path):
     result = _entry_point(["--debug", "train", "labels.nc", "-o", "student.pt"], tmp_path)
     assert result.returncode != 0 and "Traceback" in result.stderr and "give --model" in result.stderr
+
+
+def test_figures_folder_is_reused_refused_or_overwritten(inputs, tmp_path, capsys):
+    out = tmp_path / "figures"
+    first = ["figures", "--out", str(out), "--response", f"t/water={inputs['response']}", "--formats", "png",
+             "--dpi", "40"]
+    assert main(first) == 0
+    made = {p.name: p.read_bytes() for p in out.iterdir()}
+    assert "made-from.json" in made and "bec_distributions.png" in made
+    capsys.readouterr()
+    assert main(first) == 0 and "is up to date" in capsys.readouterr().out
+    other = first[:-1] + ["50"]
+    assert main(other) == 2 and "dpi: 40 then, 50 now" in capsys.readouterr().err
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == made
+    assert main(other + ["--overwrite"]) == 0
+    assert (out / "bec_distributions.png").read_bytes() != made["bec_distributions.png"]

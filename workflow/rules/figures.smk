@@ -39,4 +39,5 @@ rule make_figures:
         BASE_ENV
     shell:
         "lesdistill figures --out results/figures --ir {input.ir:q} --response {params.responses:q} "
-        "{params.groups:q} {params.density:q} --formats {params.formats:q} --dpi {params.dpi:q} > {log:q} 2>&1"
+        "{params.groups:q} {params.density:q} --formats {params.formats:q} --dpi {params.dpi:q} --overwrite "
+        "> {log:q} 2>&1"
