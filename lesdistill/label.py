@@ -71,7 +71,7 @@ def load_frames(path: Path, indices: list[int]) -> list[Atoms]:
     """The frames ``indices`` of ``path`` as Atoms (positions, cell, pbc, numbers, info)."""
     if is_trajectory(path):
         return to_atoms(read_trajectory(path), indices)
-    frames = read_structures(path)
+    frames = ase.io.read(path, index=":")  # checked once by source_frames
     return [frames[i] for i in indices]
 
 

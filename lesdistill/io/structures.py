@@ -21,29 +21,28 @@ MIN_DISTANCE_A = 0.1
 SINGULAR_CELL_VOLUME = 1e-6
 
 
-def read_structures(path: Path | str, index: int | str = ":") -> list[Atoms]:
-    """The frames ``index`` (an int or a slice string such as ':') of ``path``, each checked."""
+def read_structures(path: Path | str, index: int | None = None) -> list[Atoms]:
+    """All frames of ``path`` (or only frame ``index``, negative from the end), each checked."""
     path = Path(path)
     if not path.is_file():
         raise ValueError(f"structure file {path} does not exist" if not path.exists() else f"{path} is not a file")
     if path.stat().st_size == 0:
         raise ValueError(f"structure file {path} is empty")
-    if isinstance(index, int):
-        total = len(_read(path, ":"))
-        if not -total <= index < total:
-            raise ValueError(f"--index {index} is out of range: {path} holds {total} frame(s)")
-    frames = _read(path, index)
-    frames = frames if isinstance(frames, list) else [frames]
+    frames = _read(path)
     if not frames:
         raise ValueError(f"{path} holds no structures")
+    if index is not None:
+        if not -len(frames) <= index < len(frames):
+            raise ValueError(f"--index {index} is out of range: {path} holds {len(frames)} frame(s)")
+        frames = [frames[index]]
     for number, atoms in enumerate(frames):
         check_structure(atoms, f"{path}" + (f" frame {number}" if len(frames) > 1 else ""))
     return frames
 
 
-def _read(path: Path, index: int | str):
+def _read(path: Path) -> list[Atoms]:
     try:
-        return ase.io.read(path, index=index)
+        return ase.io.read(path, index=":")
     except KeyError as error:  # ASE's reaction to an unknown element symbol
         raise ValueError(f"cannot read structures from {path}: unknown element symbol {error}") from None
     except StopIteration:
