@@ -2,7 +2,7 @@
 
 from .atomic import atomic_path, fsync, replace, write_bytes, write_text
 from .documents import load_document, load_mapping
-from .hashing import sha256_of, sha256_of_value
+from .hashing import sha256_of
 
-__all__ = ["atomic_path", "fsync", "load_document", "load_mapping", "replace", "sha256_of", "sha256_of_value",
-           "write_bytes", "write_text"]
+__all__ = ["atomic_path", "fsync", "load_document", "load_mapping", "replace", "sha256_of", "write_bytes",
+           "write_text"]
