@@ -37,7 +37,8 @@ def test_demo_config_dry_run_plans_every_stage(tmp_path):
     for rule in ("build_system", "relax", "sample", "label", "train", "student_md", "response", "ir", "make_figures",
                  "electrostatics", "all"):
         assert rule in result.stdout
-    assert job_count(result.stdout, "train") == 3 and job_count(result.stdout, "total") == 29
+    assert job_count(result.stdout, "train") == 3 and job_count(result.stdout, "evaluate") == 3
+    assert job_count(result.stdout, "total") == 32
 
 
 def test_paper_campaign_dry_run_lists_every_cell_and_one_cell_builds_only_its_chain(tmp_path):
@@ -48,7 +49,7 @@ def test_paper_campaign_dry_run_lists_every_cell_and_one_cell_builds_only_its_ch
     (tmp_path / "data" / "tio2-water" / "scan_dft.extxyz").touch()  # the SCAN fine-tuning data, supplied by the user
     result = run_snakemake(tmp_path, "--configfile", str(ROOT / "config" / "config.yaml"), "--dry-run")
     assert result.returncode == 0, result.stderr
-    for stage in ("relax", "sample", "label", "train", "student_md", "response", "ir"):
+    for stage in ("relax", "sample", "label", "train", "evaluate", "student_md", "response", "ir"):
         assert job_count(result.stdout, stage) == 38, stage
     assert job_count(result.stdout, "finetune") == 12 and job_count(result.stdout, "build_system") == 3
     one = run_snakemake(tmp_path, "--configfile", str(ROOT / "config" / "config.yaml"), "--dry-run",
@@ -97,10 +98,14 @@ def test_tiny_workflow_runs_end_to_end_and_reruns_only_what_changed(tmp_path):
         assert data.sizes["atom"] == 24
     with xr.open_dataset(cell / "labels.nc") as labels:
         assert labels.sizes["frame"] == 12 and labels.attrs["teacher"] == "spcfw"
+        n_test = int((labels.split.values == 2).sum())
     with xr.open_dataset(cell / "response.nc") as response:
         assert response.sizes["frame"] == 40 and np.isfinite(response.current.values).all()
     with xr.open_dataset(cell / "ir.nc") as ir:
         assert ir.attrs["reference_name"] == "water" and "peak_shift" in ir
+    with xr.open_dataset(cell / "metrics.nc") as metrics:  # the student of the last round on the teacher's test frames
+        assert metrics.attrs["student"] == "results/spcfw/water/iteration1/student.pt"
+        assert int(metrics.n_frames.sel(reference="teacher")) == n_test > 0 and float(metrics.forces_rmse_mev_a) > 0
     for path in ("results/figures/ir_water.png", "results/figures/bec_distributions.png", "logs/train/spcfw/water.log",
                  "results/benchmarks/student_md/spcfw/water.tsv"):
         assert (tmp_path / path).stat().st_size > 0, path
@@ -113,7 +118,7 @@ def test_tiny_workflow_runs_end_to_end_and_reruns_only_what_changed(tmp_path):
     assert again.returncode == 0 and "Nothing to be done" in again.stdout + again.stderr
     (cell / "student.pt").unlink()
     rerun = run_snakemake(tmp_path, "--configfile", str(config), "--dry-run")
-    for stage in ("train", "explore", "relabel", "retrain", "student_md", "response", "ir", "make_figures"):
+    for stage in ("train", "explore", "relabel", "retrain", "evaluate", "student_md", "response", "ir", "make_figures"):
         assert job_count(rerun.stdout, stage) == 1, stage
     for stage in ("sample", "label", "build_system"):
         assert job_count(rerun.stdout, stage) == 0, stage

@@ -89,6 +89,12 @@ def md_student(wildcards):
     return distilled_student(wildcards)
 
 
+def dft_data(wildcards):
+    """The system's DFT data set (finetune_data) as a list of zero or one input files."""
+    data = CAMPAIGN.systems[wildcards.system].finetune_data
+    return [str(data)] if data is not None else []
+
+
 def groups_option(wildcards):
     """--groups of `lesdistill response` for the system's builder (HCl: hydronium; TiO2: water layers)."""
     name = DECOMPOSITIONS[CAMPAIGN.systems[wildcards.system].builder]

@@ -1,0 +1,45 @@
+"""``lesdistill evaluate``: a student's errors on the teacher's test frames (and a DFT test set) → metrics.nc/.json."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from ..evaluation import dataset_errors, write_metrics
+from ..io.records import MadeFrom
+from .options import made_from_args
+
+NAME = "evaluate"
+
+
+def add_parser(subparsers) -> argparse.ArgumentParser:
+    parser = subparsers.add_parser(NAME, help="errors of a student on the test frames of its teacher (and of DFT)")
+    parser.add_argument("student", type=Path, help="student file (student.pt)")
+    parser.add_argument("--labels", type=Path, required=True,
+                        help="the teacher's labels (`lesdistill label` netCDF); its test split is scored")
+    parser.add_argument("--dft", type=Path, default=None,
+                        help="DFT data (netCDF or extxyz with energies and forces); its test split is scored, "
+                             "all its frames when it has none")
+    parser.add_argument("-o", "--output", type=Path, required=True,
+                        help="metrics netCDF (metrics.nc); metrics.json is written next to it")
+    return parser
+
+
+def made_from(args: argparse.Namespace) -> MadeFrom:
+    """The student, the teacher labels and the DFT set; metrics.json is written too."""
+    if args.output.suffix != ".nc":
+        raise ValueError(f"-o {args.output}: the metrics file must end in .nc (metrics.json is written next to it)")
+    made = made_from_args(args, NAME, ("student", "labels", "dft"))
+    return MadeFrom(made.command, made.output, made.inputs, made.settings, (args.output.with_suffix(".json"),))
+
+
+def run(args: argparse.Namespace) -> None:
+    metrics = {"teacher": dataset_errors(args.student, args.labels)}
+    if args.dft is not None:
+        metrics["dft"] = dataset_errors(args.student, args.dft)
+    for reference, errors in metrics.items():
+        print(f"{reference} ({errors.n_frames} {errors.split} frames): energy RMSE {errors.energy_rmse_mev_atom:.2f} "
+              f"meV/atom ({errors.energy_rmse_offset_removed_mev_atom:.2f} without the offset "
+              f"{errors.energy_offset_mev_atom:+.2f}), forces RMSE {errors.forces_rmse_mev_a:.1f} meV/Å")
+    for path in write_metrics(metrics, str(args.student), args.output):
+        print(f"wrote {path}")

@@ -1,0 +1,93 @@
+"""Errors of a student against the labels of one dataset's test frames.
+
+Energies are compared per atom (meV/atom) twice: as predicted, and after removing the mean per-atom
+offset (the student's element energies may sit on another reference than the labels', e.g. a DFT set
+next to a teacher); both are reported, the offset with them. Forces are compared per Cartesian
+component (meV/Å), overall and per element; stress per component (meV/Å³) where the labels hold it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+from ase.data import chemical_symbols
+
+from ..models.student import load_student
+from ..training.data import Frames, load_frames
+from ..training.loss import predict
+
+
+@dataclass(frozen=True)
+class ErrorMetrics:
+    """Errors on ``n_frames`` frames (meV/atom, meV/Å, meV/Å³); stress NaN when the labels hold none."""
+
+    n_frames: int
+    split: str
+    energy_rmse_mev_atom: float
+    energy_mae_mev_atom: float
+    energy_offset_mev_atom: float
+    energy_rmse_offset_removed_mev_atom: float
+    energy_mae_offset_removed_mev_atom: float
+    forces_rmse_mev_a: float
+    forces_mae_mev_a: float
+    stress_rmse_mev_a3: float
+    stress_mae_mev_a3: float
+    forces_rmse_element_mev_a: dict[str, float] = field(default_factory=dict)
+    forces_mae_element_mev_a: dict[str, float] = field(default_factory=dict)
+
+
+def _rmse(values: np.ndarray) -> float:
+    return float(np.sqrt(np.mean(values**2))) if values.size else float("nan")
+
+
+def _mae(values: np.ndarray) -> float:
+    return float(np.mean(np.abs(values))) if values.size else float("nan")
+
+
+def scored_indices(frames: Frames) -> tuple[np.ndarray, str]:
+    """The test frames of a dataset, else all its frames (a set without a split, e.g. a DFT test set)."""
+    test = frames.indices("test")
+    return (test, "test") if len(test) else (np.arange(len(frames)), "all")
+
+
+def predictions(student, frames: Frames, indices: np.ndarray, chunk: int = 8) -> dict[str, np.ndarray]:
+    """Student energies (F,) eV, forces (F, N, 3) eV/Å and, for periodic labels with stress, stress (F, 3, 3)."""
+    with_stress = frames.stress is not None and frames.periodic
+    parts: dict[str, list[np.ndarray]] = {"energy": [], "forces": [], "stress": []}
+    for start in range(0, len(indices), chunk):
+        batch = frames.batch(indices[start:start + chunk])
+        out = predict(student, batch, create_graph=False, with_stress=with_stress)
+        parts["energy"].append(out["energy"].detach().numpy())
+        parts["forces"].append(out["forces"].detach().numpy().reshape(len(batch["energy"]), -1, 3))
+        if with_stress:
+            parts["stress"].append(out["stress"].detach().numpy())
+    return {key: np.concatenate(value) for key, value in parts.items() if value}
+
+
+def dataset_errors(student_path: Path | str, dataset: Path | str, chunk: int = 8) -> ErrorMetrics:
+    """Errors of the student file on the test frames of ``dataset`` (label netCDF or extxyz)."""
+    student = load_student(student_path)
+    frames = load_frames(dataset, torch.float64)
+    indices, split = scored_indices(frames)
+    predicted = predictions(student, frames, indices, chunk)
+    n_atoms = frames.positions.shape[1]
+    energy = (predicted["energy"] - frames.energy[indices].numpy()) / n_atoms
+    offset = float(energy.mean())
+    forces = predicted["forces"] - frames.forces[indices].numpy()
+    stress = predicted["stress"] - frames.stress[indices].numpy() if "stress" in predicted else np.empty(0)
+    numbers = frames.numbers.numpy()
+    per_element = {chemical_symbols[z]: forces[:, numbers == z] for z in sorted(set(numbers.tolist()))}
+    return ErrorMetrics(
+        n_frames=len(indices), split=split,
+        energy_rmse_mev_atom=1e3 * _rmse(energy), energy_mae_mev_atom=1e3 * _mae(energy),
+        energy_offset_mev_atom=1e3 * offset,
+        energy_rmse_offset_removed_mev_atom=1e3 * _rmse(energy - offset),
+        energy_mae_offset_removed_mev_atom=1e3 * _mae(energy - offset),
+        forces_rmse_mev_a=1e3 * _rmse(forces), forces_mae_mev_a=1e3 * _mae(forces),
+        stress_rmse_mev_a3=1e3 * _rmse(stress), stress_mae_mev_a3=1e3 * _mae(stress),
+        forces_rmse_element_mev_a={s: 1e3 * _rmse(f) for s, f in per_element.items()},
+        forces_mae_element_mev_a={s: 1e3 * _mae(f) for s, f in per_element.items()},
+    )

@@ -1,0 +1,27 @@
+# Measured accuracy of every cell's student (the one that runs the MD): errors on the teacher's test
+# frames and, for systems with DFT data, on the DFT test frames (lesdistill evaluate).
+
+
+rule evaluate:
+    input:
+        student=md_student,
+        labels="results/{teacher}/{system}/labels.nc",
+        dft=dft_data,
+    output:
+        metrics="results/{teacher}/{system}/metrics.nc",
+        summary="results/{teacher}/{system}/metrics.json",
+    params:
+        dft=lambda w, input: ["--dft", input.dft] if input.dft else [],
+    log:
+        "logs/evaluate/{teacher}/{system}.log",
+    benchmark:
+        "results/benchmarks/evaluate/{teacher}/{system}.tsv"
+    threads: 1
+    resources:
+        mem_mb=lambda wildcards, attempt: 4000 * attempt,
+        runtime=lambda wildcards, attempt: 30 * attempt,
+    conda:
+        BASE_ENV
+    shell:
+        "lesdistill evaluate {input.student:q} --labels {input.labels:q} {params.dft:q} -o {output.metrics:q} "
+        "--overwrite > {log:q} 2>&1"
