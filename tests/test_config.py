@@ -278,3 +278,41 @@ def test_snakemake_validate_rejects_bad_configs(mutate):
     mutate(config)
     with pytest.raises(WorkflowError):
         validate(config, str(SCHEMA))
+
+
+# ------------------------------------------------------------------------------------------ sampling
+def test_sampling_source_per_system_else_campaign_else_per_teacher():
+    config = demo()
+    campaign = CampaignConfig.model_validate(config, context={"base_dir": ROOT})
+    assert campaign.sampling_source("water") == ("per_teacher", None)
+    config["sampling"]["teacher"] = "gfn1-xtb"
+    assert CampaignConfig.model_validate(config, context={"base_dir": ROOT}).sampling_source("water") == (
+        "teacher", "gfn1-xtb")
+    config["systems"]["water"]["sampling"] = {"per_teacher": True}
+    assert CampaignConfig.model_validate(config, context={"base_dir": ROOT}).sampling_source("water") == (
+        "per_teacher", None)
+    config["systems"]["water"]["sampling"] = {"dataset": "frames.extxyz"}
+    kind, path = CampaignConfig.model_validate(config, context={"base_dir": ROOT}).sampling_source("water")
+    assert kind == "dataset" and path == Path("frames.extxyz")
+
+
+@pytest.mark.parametrize("sampling, message", [
+    ({"teacher": "mace-omol"}, "systems.water.sampling.teacher: not one of the campaign's teachers"),
+    ({"teacher": "chgnet-0.3.0", "per_teacher": True}, "give exactly one of teacher, dataset, per_teacher"),
+    ({}, "give exactly one of teacher, dataset, per_teacher (got none)"),
+    ({"dataset": "frames.pdb"}, "a dataset must be netCDF"),
+    ({"per_teacher": False}, "per_teacher"),
+])
+def test_bad_system_sampling_is_named(sampling, message):
+    config = demo()
+    config["systems"]["water"]["sampling"] = sampling
+    with pytest.raises(ValueError, match=None) as error:
+        CampaignConfig.model_validate(config, context={"base_dir": ROOT})
+    assert message in str(error.value)
+
+
+def test_the_campaign_sampling_teacher_must_be_a_campaign_teacher():
+    config = demo()
+    config["sampling"]["teacher"] = "mace-omol"
+    with pytest.raises(ValueError, match="not one of the campaign's teachers"):
+        CampaignConfig.model_validate(config, context={"base_dir": ROOT})

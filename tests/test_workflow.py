@@ -12,6 +12,8 @@ import numpy as np
 import xarray as xr
 import yaml
 
+from lesdistill.md.reader import read_trajectory
+
 from .helpers import kill_after_frames, tiny_workflow_config
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,19 +46,29 @@ def test_demo_config_dry_run_plans_every_stage(tmp_path):
 def test_paper_campaign_dry_run_lists_every_cell_and_one_cell_builds_only_its_chain(tmp_path):
     shutil.copytree(ROOT / "config", tmp_path / "config")
     missing = run_snakemake(tmp_path, "--configfile", str(ROOT / "config" / "config.yaml"), "--dry-run")
-    assert missing.returncode != 0 and "data/tio2-water/scan_dft.extxyz" in missing.stdout + missing.stderr
+    assert missing.returncode == 0, missing.stderr  # the user's SCAN data is optional: its stages are skipped
+    for key in ("systems.tio2-water.sampling.dataset", "systems.tio2-water.finetune_data"):
+        assert f"warning: {key}: data/tio2-water/scan_dft.extxyz not found" in missing.stderr, key
+    assert job_count(missing.stdout, "finetune") == 0 and job_count(missing.stdout, "sample") == 2 + 12
     (tmp_path / "data" / "tio2-water").mkdir(parents=True)
-    (tmp_path / "data" / "tio2-water" / "scan_dft.extxyz").touch()  # the SCAN fine-tuning data, supplied by the user
-    result = run_snakemake(tmp_path, "--configfile", str(ROOT / "config" / "config.yaml"), "--dry-run")
+    (tmp_path / "data" / "tio2-water" / "scan_dft.extxyz").touch()  # the SCAN data, supplied by the user
+    result = run_snakemake(tmp_path, "--configfile", str(ROOT / "config" / "config.yaml"), "--dry-run",
+                           "--printshellcmds")
     assert result.returncode == 0, result.stderr
-    for stage in ("relax", "sample", "label", "train", "evaluate", "student_md", "response", "ir"):
+    for stage in ("relax", "label", "train", "evaluate", "student_md", "response", "ir"):
         assert job_count(result.stdout, stage) == 38, stage
-    assert job_count(result.stdout, "finetune") == 12 and job_count(result.stdout, "build_system") == 3
+    # shared sampling: UMA-M OMol samples water, UMA-S OMol HCl, TiO2–water labels the SCAN frames
+    assert job_count(result.stdout, "sample") == 2 and job_count(result.stdout, "finetune") == 12
+    labels = [line for line in result.stdout.splitlines() if " label " in line and "--teacher" in line]
+    assert sum("results/uma-m-omol/water/sample.nc" in line for line in labels) == 15
+    assert sum("data/tio2-water/scan_dft.extxyz" in line for line in labels) == 12
+    assert job_count(result.stdout, "build_system") == 3
     one = run_snakemake(tmp_path, "--configfile", str(ROOT / "config" / "config.yaml"), "--dry-run",
                         "results/chgnet-0.3.0/water/ir.nc")
     assert one.returncode == 0, one.stderr
     assert job_count(one.stdout, "train") == 1 and job_count(one.stdout, "build_system") == 1
     assert "results/chgnet-0.3.0/water/student.pt" in one.stdout and "hcl" not in one.stdout.replace("hcl_", "")
+    assert "results/uma-m-omol/water/sample.nc" in one.stdout  # the shared frames
 
 
 def job_count(plan: str, rule: str) -> int:
@@ -198,3 +210,21 @@ def test_every_placeholder_of_every_shell_command_is_quoted():
             unquoted += [f"{path.name}: {{{name}}}" for name in re.findall(r"\{([^{}]+)\}", block)
                          if not name.endswith(":q")]
     assert unquoted == []
+
+
+def test_shared_sampling_is_labelled_by_every_teacher_on_the_same_frames_and_split(tmp_path):
+    """systems.water.sampling.teacher: SPC/Fw samples once; SPC/Fw and GFN1-xTB label those same frames."""
+    config = tiny_workflow_config(tmp_path)
+    text = config.read_text().replace("teachers: [spcfw]", "teachers: [spcfw, gfn1-xtb]")
+    config.write_text(text.replace("    epsilon_inf: 1.78\n", "    epsilon_inf: 1.78\n    sampling: {teacher: spcfw}\n"))
+    targets = ["results/spcfw/water/labels.nc", "results/gfn1-xtb/water/labels.nc"]
+    result = run_snakemake(tmp_path, *targets, "--configfile", str(config))
+    assert result.returncode == 0, result.stderr
+    assert not (tmp_path / "results" / "gfn1-xtb" / "water" / "sample.nc").exists()
+    first, second = (read_trajectory(tmp_path / target) for target in targets)
+    assert first.attrs["teacher"] == "spcfw" and second.attrs["teacher"] == "gfn1-xtb"
+    assert first.sizes["frame"] == second.sizes["frame"] == 12
+    np.testing.assert_array_equal(first.positions.values, second.positions.values)
+    np.testing.assert_array_equal(first.split.values, second.split.values)  # the same test frames
+    assert 2 in first.split.values
+    assert not np.allclose(first.forces.values, second.forces.values)  # two teachers' labels

@@ -214,6 +214,36 @@ IROverrides = partial_model(
     "Per-system overrides of the IR settings: only the keys given replace the campaign-wide values.")
 
 
+DATA_SUFFIXES = (".nc", ".extxyz", ".xyz")
+
+
+class SystemSampling(Section):
+    """Where a system's labelled frames come from; exactly one of: ``teacher`` (that teacher's MD,
+    labelled by every teacher of the system), ``dataset`` (a file of frames, labelled by every teacher)
+    or ``per_teacher: true`` (each teacher labels its own MD). With the first two, every teacher labels
+    the same frames and, with the one labelling seed, gets the same train/validation/test split."""
+
+    teacher: TeacherId | None = Field(None, description="one of the campaign's teachers samples this system once")
+    dataset: PathText | None = Field(None, description="frames to label (netCDF or extxyz, e.g. DFT or earlier MD "
+                                     "frames); a missing file falls back to per-teacher sampling with a warning")
+    per_teacher: Literal[True] | None = Field(None, description="each teacher samples its own frames")
+
+    @field_validator("dataset")
+    @classmethod
+    def _dataset_format(cls, value: Path | None):
+        if value is not None and value.suffix not in DATA_SUFFIXES:
+            raise PydanticCustomError("data_format", "a dataset must be netCDF (.nc) or extxyz (.extxyz, .xyz)")
+        return value
+
+    @model_validator(mode="after")
+    def _one_source(self) -> SystemSampling:
+        given = [key for key in ("teacher", "dataset", "per_teacher") if getattr(self, key) is not None]
+        if len(given) != 1:
+            raise PydanticCustomError("sampling_source", "give exactly one of teacher, dataset, per_teacher "
+                                      "(got {given})", {"given": ", ".join(given) or "none"})
+        return self
+
+
 class _SystemBase(Section):
     seed: int = Field(0, ge=0, description="seed of the structure builder")
     epsilon_inf: float = Field(gt=0, description="ε∞; physical BEC = √ε∞ × LES BEC (water 1.78)")
@@ -229,6 +259,9 @@ class _SystemBase(Section):
     test_frames: int | None = Field(None, gt=0, description="labelled test frames")
     finetune_data: PathText | None = Field(
         None, description="DFT dataset (netCDF or extxyz with energies and forces) to fine-tune the student on")
+    sampling: SystemSampling | None = Field(
+        None, description="where the labelled frames come from (default: the campaign's sampling.teacher, else "
+        "per teacher)")
     sampling_md: MDOverrides | None = Field(None, description="teacher MD overrides for this system")
     student_md: MDOverrides | None = Field(None, description="student MD overrides for this system")
     training: TrainOverrides | None = Field(None, description="training overrides for this system")
@@ -238,7 +271,7 @@ class _SystemBase(Section):
     @field_validator("finetune_data")
     @classmethod
     def _data_format(cls, value: Path | None):
-        if value is not None and value.suffix not in (".nc", ".extxyz", ".xyz"):
+        if value is not None and value.suffix not in DATA_SUFFIXES:
             raise PydanticCustomError("data_format", "fine-tuning data must be netCDF (.nc) or extxyz (.extxyz, .xyz)")
         return value
 
@@ -316,8 +349,8 @@ class SamplingConfig(Section):
     """Teacher sampling: BFGS relaxation, then teacher MD (``md`` inline or ``settings`` file, or defaults)."""
 
     teacher: TeacherId | None = Field(
-        None, description="sample every system with this teacher and label the frames with every teacher "
-        "(the paper's protocol); default: each teacher samples its own frames")
+        None, description="sample every system without its own `sampling` with this teacher (one of the "
+        "campaign's) and label the frames with every teacher; default: each teacher samples its own frames")
     relax_fmax: float = Field(0.03, gt=0, description="BFGS force threshold before MD (eV/Å); paper 0.03")
     relax_steps: int = Field(500, gt=0, description="maximum BFGS steps")
     settings: ExistingFile | None = Field(None, description="YAML/JSON file of MDSettings fields (teacher MD)")
@@ -486,6 +519,8 @@ class CampaignConfig(Section):
         if self.sampling.teacher is not None and self.sampling.teacher not in catalog:
             problems.append(_problem("sampling.teacher", self.sampling.teacher,
                                      unknown_teacher_message(self.sampling.teacher, catalog)))
+        elif self.sampling.teacher is not None and self.sampling.teacher not in teachers:
+            problems.append(_problem("sampling.teacher", self.sampling.teacher, "not one of the campaign's teachers"))
         for name, system in self.systems.items():
             problems += self._system_problems(name, system)
         _raise_problems(problems)
@@ -497,6 +532,9 @@ class CampaignConfig(Section):
         for i, teacher in enumerate(system.teachers or []):
             if teacher not in self.teachers:
                 problems.append(_problem(f"{here}.teachers[{i}]", teacher, "not one of the campaign's teachers"))
+        if system.sampling is not None and system.sampling.teacher not in (None, *self.teachers):
+            problems.append(_problem(f"{here}.sampling.teacher", system.sampling.teacher,
+                                     "not one of the campaign's teachers"))
         expected = system.expected_atoms()
         if system.n_atoms is not None and expected is not None and system.n_atoms != expected:
             problems.append(_problem(f"{here}.n_atoms", system.n_atoms,
@@ -512,7 +550,7 @@ class CampaignConfig(Section):
         except ValidationError as error:
             problems += _section_problems(error, set_fields(system.training), f"{here}.training", "training")
         wanted = (system.train_frames or 0) + (system.test_frames or 0)
-        if "sampling" in md and wanted:
+        if "sampling" in md and wanted and self.sampling_source(name)[0] != "dataset":
             available = md["sampling"].n_frames // self.labelling.stride
             if available < wanted:
                 problems.append(_problem(f"{here}.train_frames", system.train_frames,
@@ -721,6 +759,19 @@ class CampaignConfig(Section):
             split.update(max_frames=total, test_fraction=entry.test_frames / total,
                          validation_fraction=labelling.validation_fraction * entry.train_frames / total)
         return split
+
+    def sampling_source(self, system: str) -> tuple[Literal["teacher", "dataset", "per_teacher"], Any]:
+        """Where ``system``'s labelled frames come from: ("teacher", id), ("dataset", path) or
+        ("per_teacher", None); the system's ``sampling``, else the campaign's ``sampling.teacher``."""
+        own = self.systems[system].sampling
+        if own is not None:
+            for kind in ("teacher", "dataset"):
+                if getattr(own, kind) is not None:
+                    return kind, getattr(own, kind)
+            return "per_teacher", None
+        if self.sampling.teacher is not None:
+            return "teacher", self.sampling.teacher
+        return "per_teacher", None
 
     def finetune_for(self, system: str) -> FinetuneConfig | None:
         """Fine-tuning settings when ``system`` has DFT data, else None."""

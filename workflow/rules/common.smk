@@ -1,6 +1,7 @@
 # Shared definitions: the validated campaign (lesdistill.config), its cells, wildcard constraints and
 # input functions. All science happens in the `lesdistill` CLI that the rules call.
 import re
+import sys
 
 # CAMPAIGN: the campaign config validated by lesdistill.config.load_config (in the Snakefile).
 TEACHERS = CAMPAIGN.teacher_ids
@@ -16,6 +17,32 @@ wildcard_constraints:
     teacher="|".join(re.escape(t) for t in TEACHERS),
     system="|".join(re.escape(s) for s in SYSTEMS),
     round="[1-9][0-9]*",
+
+
+def supplied(key, path):
+    """``path`` (a str) when the optional data file exists; else None, after one warning naming the config
+    key: the stages that need the file are left out of the DAG."""
+    if path is None:
+        return None
+    if not Path(path).is_file():
+        print(f"lesdistill: warning: {key}: {path} not found; the stages that need it are skipped", file=sys.stderr)
+        return None
+    return str(path)
+
+
+def _sampled_dataset(system):
+    kind, value = CAMPAIGN.sampling_source(system)
+    if kind != "dataset":
+        return None
+    found = supplied(f"systems.{system}.sampling.dataset", value)
+    if found is None:
+        print(f"lesdistill: warning: systems.{system}: each teacher samples its own frames instead", file=sys.stderr)
+    return found
+
+
+#: The optional user data each system has (None where not given or not found: those stages are skipped).
+SAMPLED_DATASET = {s: _sampled_dataset(s) for s in SYSTEMS}
+DFT_DATA = {s: supplied(f"systems.{s}.finetune_data", CAMPAIGN.systems[s].finetune_data) for s in SYSTEMS}
 
 
 def cell_files(name):
@@ -55,9 +82,12 @@ def catalog_input(wildcards):
 
 
 def sampled_frames(wildcards):
-    """The teacher MD that a cell labels: its own, or that of the campaign's sampling teacher."""
-    teacher = CAMPAIGN.sampling.teacher or wildcards.teacher
-    return f"results/{teacher}/{wildcards.system}/sample.nc"
+    """The frames a cell labels: the system's dataset, the MD of its sampling teacher, or the cell's own MD
+    (CAMPAIGN.sampling_source). Shared frames and the one labelling seed give every teacher the same split."""
+    if SAMPLED_DATASET[wildcards.system] is not None:
+        return SAMPLED_DATASET[wildcards.system]
+    kind, teacher = CAMPAIGN.sampling_source(wildcards.system)
+    return f"results/{teacher if kind == 'teacher' else wildcards.teacher}/{wildcards.system}/sample.nc"
 
 
 def round_student(teacher, system, round_):
@@ -84,15 +114,15 @@ def distilled_student(wildcards):
 
 def md_student(wildcards):
     """The student that runs the long MD: fine-tuned when the system has DFT data, else the distilled one."""
-    if CAMPAIGN.finetune_for(wildcards.system):
+    if DFT_DATA[wildcards.system] is not None:
         return f"results/{wildcards.teacher}/{wildcards.system}/student_finetuned.pt"
     return distilled_student(wildcards)
 
 
 def dft_data(wildcards):
     """The system's DFT data set (finetune_data) as a list of zero or one input files."""
-    data = CAMPAIGN.systems[wildcards.system].finetune_data
-    return [str(data)] if data is not None else []
+    data = DFT_DATA[wildcards.system]
+    return [data] if data is not None else []
 
 
 def groups_option(wildcards):

@@ -22,7 +22,7 @@ rule train:
 
 rule finetune:
     input:
-        data=lambda w: str(CAMPAIGN.systems[w.system].finetune_data),
+        data=lambda w: DFT_DATA[w.system],
         student=distilled_student,
         labels="results/{teacher}/{system}/labels.nc",
         settings="results/settings/{system}/finetune.yaml",
