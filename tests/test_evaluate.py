@@ -104,3 +104,72 @@ def test_evaluate_refuses_a_bad_output_name_in_one_line(cell, tmp_path, capsys):
     _, labels, student = cell
     assert main(["evaluate", str(student), "--labels", str(labels), "-o", str(tmp_path / "metrics.json")]) == 2
     assert capsys.readouterr().err.count("\n") == 1
+
+
+SPC_CHARGES = {8: -0.82, 1: 0.41}
+
+
+def write_bec_reference(path, seed: int = 4):
+    """Two 8-water frames whose per-atom BEC is an SPC/Fw-like tensor plus seeded noise (e, 9 columns)."""
+    rng = np.random.default_rng(seed)
+    frames = ase.io.read(write_perturbed_waters(path.with_suffix(".frames.extxyz"), 2, seed=seed, scale=0.05,
+                                                box_seed=7), index=":")
+    for atoms in frames:
+        base = np.array([1.4 * SPC_CHARGES[z] * np.eye(3) for z in atoms.numbers])
+        atoms.arrays["BEC"] = (base + 0.2 * rng.normal(size=base.shape)).reshape(len(atoms), 9)
+    ase.io.write(path, frames)
+    return ase.io.read(path, index=":")  # as stored (extxyz rounds)
+
+
+def hand_parity(student, reference, numbers):
+    """R² and RMSEs written out component by component."""
+    diagonal = [(a, a) for a in range(3)]
+    off = [(a, b) for a in range(3) for b in range(3) if a != b]
+
+    def stats(pairs):
+        p = np.array([student[i, a, b] for i in range(len(numbers)) for a, b in pairs])
+        r = np.array([reference[i, a, b] for i in range(len(numbers)) for a, b in pairs])
+        r2 = 1 - np.sum((p - r) ** 2) / np.sum((r - np.mean(r)) ** 2)
+        return r2, np.sqrt(np.mean((p - r) ** 2))
+
+    return stats(diagonal + off), stats(diagonal), stats(off)
+
+
+@pytest.mark.parametrize("sign", [1.0, -1.0])
+def test_bec_parity_of_a_fixed_charge_student_equals_a_hand_computation(cell, tmp_path, monkeypatch, sign):
+    """Fixed SPC/Fw charges: Z = √ε∞ q·I exactly; the wrong global sign scores as badly as it is."""
+    _, labels, student = cell
+
+    def fixed_charges(self, positions, numbers, cell, batch=None):
+        return sign * torch.tensor([SPC_CHARGES[int(z)] for z in numbers], dtype=positions.dtype) + 0 * positions.sum()
+
+    monkeypatch.setattr(Student, "latent_charges", fixed_charges)
+    frames = write_bec_reference(tmp_path / "dft_bec.extxyz")
+    output = tmp_path / "metrics.nc"
+    assert main(["evaluate", str(student), "--labels", str(labels), "--bec-reference", str(tmp_path / "dft_bec.extxyz"),
+                 "--epsilon-inf", "1.78", "-o", str(output)]) == 0
+    numbers = np.concatenate([a.numbers for a in frames])
+    reference = np.concatenate([a.arrays["BEC"].reshape(-1, 3, 3) for a in frames])
+    expected = np.array([sign * np.sqrt(1.78) * SPC_CHARGES[z] * np.eye(3) for z in numbers])
+    (r2, rmse), (r2_diagonal, rmse_diagonal), (_, rmse_off) = hand_parity(expected, reference, numbers)
+    with xr.open_dataset(output) as metrics:
+        np.testing.assert_allclose(metrics.bec_student.values, expected, atol=1e-10)
+        np.testing.assert_array_equal(metrics.bec_reference.values, reference)
+        assert float(metrics.bec_r2) == pytest.approx(r2, rel=1e-9)
+        assert float(metrics.bec_rmse_e) == pytest.approx(rmse, rel=1e-9)
+        assert float(metrics.bec_r2_diagonal) == pytest.approx(r2_diagonal, rel=1e-9)
+        assert float(metrics.bec_rmse_diagonal_e) == pytest.approx(rmse_diagonal, rel=1e-9)
+        assert float(metrics.bec_rmse_offdiagonal_e) == pytest.approx(rmse_off, rel=1e-9)
+        oxygen = float(metrics.bec_iso_mean_student_e.sel(bec_element="O"))
+        assert oxygen == pytest.approx(sign * np.sqrt(1.78) * -0.82, rel=1e-9)
+        assert float(metrics.bec_iso_mean_reference_e.sel(bec_element="O")) == pytest.approx(
+            np.mean([np.trace(z) / 3 for z in reference[numbers == 8]]), rel=1e-12)
+    assert (r2 > 0.8) if sign > 0 else (r2 < 0)  # sign-aware: the flipped student is far off
+
+
+def test_a_bec_reference_without_bec_is_named(cell, tmp_path, capsys):
+    _, labels, student = cell
+    frames = write_perturbed_waters(tmp_path / "plain.extxyz", 1, seed=1, scale=0.0, box_seed=1)
+    assert main(["evaluate", str(student), "--labels", str(labels), "--bec-reference", str(frames),
+                 "--epsilon-inf", "1.78", "-o", str(tmp_path / "m.nc")]) == 2
+    assert "has no per-atom BEC array" in capsys.readouterr().err

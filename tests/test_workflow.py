@@ -49,9 +49,12 @@ def test_paper_campaign_dry_run_lists_every_cell_and_one_cell_builds_only_its_ch
     assert missing.returncode == 0, missing.stderr  # the user's SCAN data is optional: its stages are skipped
     for key in ("systems.tio2-water.sampling.dataset", "systems.tio2-water.finetune_data"):
         assert f"warning: {key}: data/tio2-water/scan_dft.extxyz not found" in missing.stderr, key
+    assert "warning: systems.water.bec_reference: data/water/dft_bec.extxyz not found" in missing.stderr
     assert job_count(missing.stdout, "finetune") == 0 and job_count(missing.stdout, "sample") == 2 + 12
     (tmp_path / "data" / "tio2-water").mkdir(parents=True)
     (tmp_path / "data" / "tio2-water" / "scan_dft.extxyz").touch()  # the SCAN data, supplied by the user
+    (tmp_path / "data" / "water").mkdir()
+    (tmp_path / "data" / "water" / "dft_bec.extxyz").touch()  # DFT BECs of water frames
     result = run_snakemake(tmp_path, "--configfile", str(ROOT / "config" / "config.yaml"), "--dry-run",
                            "--printshellcmds")
     assert result.returncode == 0, result.stderr
@@ -62,6 +65,9 @@ def test_paper_campaign_dry_run_lists_every_cell_and_one_cell_builds_only_its_ch
     labels = [line for line in result.stdout.splitlines() if " label " in line and "--teacher" in line]
     assert sum("results/uma-m-omol/water/sample.nc" in line for line in labels) == 15
     assert sum("data/tio2-water/scan_dft.extxyz" in line for line in labels) == 12
+    evaluations = [line for line in result.stdout.splitlines() if "lesdistill evaluate" in line]
+    assert sum("--bec-reference data/water/dft_bec.extxyz --epsilon-inf 1.78" in line for line in evaluations) == 15
+    assert sum("--dft data/tio2-water/scan_dft.extxyz" in line for line in evaluations) == 12
     assert job_count(result.stdout, "build_system") == 3
     one = run_snakemake(tmp_path, "--configfile", str(ROOT / "config" / "config.yaml"), "--dry-run",
                         "results/chgnet-0.3.0/water/ir.nc")

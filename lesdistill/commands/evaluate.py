@@ -5,9 +5,11 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from ..config.models import WaterSystem
 from ..evaluation import dataset_errors, write_metrics
+from ..evaluation.bec_parity import compare_becs
 from ..io.records import MadeFrom
-from .options import made_from_args
+from .options import check_options, made_from_args
 
 NAME = "evaluate"
 
@@ -20,6 +22,11 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     parser.add_argument("--dft", type=Path, default=None,
                         help="DFT data (netCDF or extxyz with energies and forces); its test split is scored, "
                              "all its frames when it has none")
+    parser.add_argument("--bec-reference", type=Path, default=None,
+                        help="extxyz whose frames carry a per-atom BEC array (9 components Z[α,β] row-major, e, "
+                             "physical): R², RMSE (all, diagonal, off-diagonal) and per-element isotropic means")
+    parser.add_argument("--epsilon-inf", type=float, default=None,
+                        help="ε∞ of the system: the student's physical BEC is √ε∞ × its LES BEC (with --bec-reference)")
     parser.add_argument("-o", "--output", type=Path, required=True,
                         help="metrics netCDF (metrics.nc); metrics.json is written next to it")
     return parser
@@ -29,7 +36,10 @@ def made_from(args: argparse.Namespace) -> MadeFrom:
     """The student, the teacher labels and the DFT set; metrics.json is written too."""
     if args.output.suffix != ".nc":
         raise ValueError(f"-o {args.output}: the metrics file must end in .nc (metrics.json is written next to it)")
-    made = made_from_args(args, NAME, ("student", "labels", "dft"))
+    if (args.bec_reference is None) != (args.epsilon_inf is None):
+        raise ValueError("give --bec-reference and --epsilon-inf together")
+    check_options(args, WaterSystem, {"epsilon_inf": "epsilon_inf"})
+    made = made_from_args(args, NAME, ("student", "labels", "dft", "bec_reference"))
     return MadeFrom(made.command, made.output, made.inputs, made.settings, (args.output.with_suffix(".json"),))
 
 
@@ -41,5 +51,10 @@ def run(args: argparse.Namespace) -> None:
         print(f"{reference} ({errors.n_frames} {errors.split} frames): energy RMSE {errors.energy_rmse_mev_atom:.2f} "
               f"meV/atom ({errors.energy_rmse_offset_removed_mev_atom:.2f} without the offset "
               f"{errors.energy_offset_mev_atom:+.2f}), forces RMSE {errors.forces_rmse_mev_a:.1f} meV/Å")
-    for path in write_metrics(metrics, str(args.student), args.output):
+    bec = compare_becs(args.student, args.bec_reference, args.epsilon_inf) if args.bec_reference else None
+    if bec is not None:
+        parity = bec.parity
+        print(f"BEC vs {args.bec_reference} ({parity.n_atoms} atoms, √ε∞ applied): R² {parity.r2:.3f}, RMSE "
+              f"{parity.rmse_e:.3f} e (diagonal {parity.rmse_diagonal_e:.3f}, off-diagonal {parity.rmse_offdiagonal_e:.3f})")
+    for path in write_metrics(metrics, str(args.student), args.output, bec):
         print(f"wrote {path}")

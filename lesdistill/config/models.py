@@ -259,6 +259,9 @@ class _SystemBase(Section):
     test_frames: int | None = Field(None, gt=0, description="labelled test frames")
     finetune_data: PathText | None = Field(
         None, description="DFT dataset (netCDF or extxyz with energies and forces) to fine-tune the student on")
+    bec_reference: PathText | None = Field(
+        None, description="extxyz frames with a per-atom BEC array (9 components Z[α,β], e, physical, e.g. DFT): "
+        "every cell's student is compared with them (evaluate); a missing file skips that with a warning")
     sampling: SystemSampling | None = Field(
         None, description="where the labelled frames come from (default: the campaign's sampling.teacher, else "
         "per teacher)")
@@ -273,6 +276,14 @@ class _SystemBase(Section):
     def _data_format(cls, value: Path | None):
         if value is not None and value.suffix not in DATA_SUFFIXES:
             raise PydanticCustomError("data_format", "fine-tuning data must be netCDF (.nc) or extxyz (.extxyz, .xyz)")
+        return value
+
+    @field_validator("bec_reference")
+    @classmethod
+    def _bec_format(cls, value: Path | None):
+        if value is not None and value.suffix not in (".extxyz", ".xyz"):
+            raise PydanticCustomError("data_format", "a BEC reference must be extxyz (.extxyz, .xyz) with a per-atom "
+                                      "BEC array")
         return value
 
     @model_validator(mode="after")

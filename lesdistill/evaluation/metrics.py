@@ -3,7 +3,11 @@
 Layout of metrics.nc: dimension ``reference`` (``teacher``: the teacher's test labels; ``dft``: the
 DFT test frames, after fine-tuning) and ``element``; one variable per quantity of
 :class:`~lesdistill.evaluation.errors.ErrorMetrics` (units in its name and ``units`` attribute), the
-per-element force errors over (reference, element). metrics.json holds the same numbers by reference.
+per-element force errors over (reference, element). With a BEC reference: the per-atom tensors
+``bec_student`` and ``bec_reference`` (bec_atom, xyz, xyz_; e, √ε∞ applied), ``bec_atomic_number``, the
+parity scalars ``bec_r2``, ``bec_rmse_e``, … and the per-element isotropic means
+``bec_iso_mean_student_e`` / ``bec_iso_mean_reference_e`` (bec_element). metrics.json holds the same
+numbers (not the per-atom tensors) by reference, and ``bec_parity``.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import numpy as np
 import xarray as xr
 
 from ..io.atomic import atomic_path, write_text
+from .bec_parity import BecComparison
 from .errors import ErrorMetrics
 
 PER_ELEMENT = ("forces_rmse_element_mev_a", "forces_mae_element_mev_a")
@@ -27,8 +32,24 @@ def _unit(name: str) -> str:
     return next((unit for suffix, unit in UNITS.items() if name.endswith(suffix)), "1")
 
 
-def metrics_dataset(metrics: dict[str, ErrorMetrics], student: str) -> xr.Dataset:
-    """The metrics of each reference (``teacher``, ``dft``) as one dataset."""
+def bec_variables(comparison: BecComparison) -> xr.Dataset:
+    """The BEC parity of ``comparison`` as variables of metrics.nc."""
+    parity = comparison.parity
+    elements = sorted(parity.iso_mean_student_e)
+    scalars = {f"bec_{item.name}": ((), getattr(parity, item.name), {"units": "e"} if item.name.endswith("_e") else {})
+               for item in dataclasses.fields(parity) if not isinstance(getattr(parity, item.name), dict)}
+    return xr.Dataset({
+        **scalars,
+        "bec_student": (("bec_atom", "xyz", "xyz_"), comparison.student, {"units": "e", "epsilon_inf_applied": 1}),
+        "bec_reference": (("bec_atom", "xyz", "xyz_"), comparison.reference, {"units": "e"}),
+        "bec_atomic_number": ("bec_atom", comparison.numbers.astype(int)),
+        "bec_iso_mean_student_e": ("bec_element", [parity.iso_mean_student_e[e] for e in elements], {"units": "e"}),
+        "bec_iso_mean_reference_e": ("bec_element", [parity.iso_mean_reference_e[e] for e in elements], {"units": "e"}),
+    }, coords={"bec_element": elements}, attrs={"bec_epsilon_inf": comparison.epsilon_inf})
+
+
+def metrics_dataset(metrics: dict[str, ErrorMetrics], student: str, bec: BecComparison | None = None) -> xr.Dataset:
+    """The metrics of each reference (``teacher``, ``dft``), and the BEC parity when given, as one dataset."""
     references = list(metrics)
     elements = sorted({e for m in metrics.values() for e in m.forces_rmse_element_mev_a})
     variables = {}
@@ -42,19 +63,23 @@ def metrics_dataset(metrics: dict[str, ErrorMetrics], student: str) -> xr.Datase
         else:
             values = np.array([getattr(metrics[r], name) for r in references])
             variables[name] = ("reference", values, {"units": _unit(name)} if name != "n_frames" else {})
-    return xr.Dataset(variables, coords={"reference": references, "element": elements},
-                      attrs={"student": student, "energy_offset": "energy_*_mev_atom: as predicted; "
+    dataset = xr.Dataset(variables, coords={"reference": references, "element": elements},
+                         attrs={"student": student, "energy_offset": "energy_*_mev_atom: as predicted; "
                              "energy_*_offset_removed_mev_atom: after removing energy_offset_mev_atom, the mean "
                              "per-atom difference student - reference"})
+    return dataset if bec is None else xr.merge([dataset, bec_variables(bec)], combine_attrs="no_conflicts")
 
 
-def write_metrics(metrics: dict[str, ErrorMetrics], student: str, output: Path | str) -> tuple[Path, Path]:
+def write_metrics(metrics: dict[str, ErrorMetrics], student: str, output: Path | str,
+                  bec: BecComparison | None = None) -> tuple[Path, Path]:
     """metrics.nc at ``output`` and metrics.json next to it, each written atomically."""
     output = Path(output)
     with atomic_path(output) as tmp:
-        metrics_dataset(metrics, student).to_netcdf(tmp, engine="netcdf4")
+        metrics_dataset(metrics, student, bec).to_netcdf(tmp, engine="netcdf4")
     document = {"student": student, "energy_offset_removed": "only in the energy_*_offset_removed_* values",
                 "references": {r: dataclasses.asdict(m) for r, m in metrics.items()}}
+    if bec is not None:
+        document["bec_parity"] = {"epsilon_inf": bec.epsilon_inf, **dataclasses.asdict(bec.parity)}
     summary = output.with_suffix(".json")
     write_text(summary, json.dumps(document, indent=2, allow_nan=True) + "\n")
     return output, summary

@@ -43,6 +43,7 @@ def _sampled_dataset(system):
 #: The optional user data each system has (None where not given or not found: those stages are skipped).
 SAMPLED_DATASET = {s: _sampled_dataset(s) for s in SYSTEMS}
 DFT_DATA = {s: supplied(f"systems.{s}.finetune_data", CAMPAIGN.systems[s].finetune_data) for s in SYSTEMS}
+BEC_REFERENCE = {s: supplied(f"systems.{s}.bec_reference", CAMPAIGN.systems[s].bec_reference) for s in SYSTEMS}
 
 
 def cell_files(name):

@@ -1,5 +1,6 @@
 # Measured accuracy of every cell's student (the one that runs the MD): errors on the teacher's test
-# frames and, for systems with DFT data, on the DFT test frames (lesdistill evaluate).
+# frames and, for systems with DFT data, on the DFT test frames; BEC parity where the system has a
+# bec_reference (lesdistill evaluate).
 
 
 rule evaluate:
@@ -7,11 +8,14 @@ rule evaluate:
         student=md_student,
         labels="results/{teacher}/{system}/labels.nc",
         dft=dft_data,
+        bec=lambda w: [BEC_REFERENCE[w.system]] if BEC_REFERENCE[w.system] else [],
     output:
         metrics="results/{teacher}/{system}/metrics.nc",
         summary="results/{teacher}/{system}/metrics.json",
     params:
         dft=lambda w, input: ["--dft", input.dft] if input.dft else [],
+        bec=lambda w, input: ["--bec-reference", input.bec, "--epsilon-inf", str(CAMPAIGN.systems[w.system].epsilon_inf)]
+        if input.bec else [],
     log:
         "logs/evaluate/{teacher}/{system}.log",
     benchmark:
@@ -23,5 +27,6 @@ rule evaluate:
     conda:
         BASE_ENV
     shell:
-        "lesdistill evaluate {input.student:q} --labels {input.labels:q} {params.dft:q} -o {output.metrics:q} "
+        "lesdistill evaluate {input.student:q} --labels {input.labels:q} {params.dft:q} {params.bec:q} "
+        "-o {output.metrics:q} "
         "--overwrite > {log:q} 2>&1"
