@@ -60,23 +60,25 @@ class BecParity:
     iso_mean_reference_e: dict[str, float] = field(default_factory=dict)
 
 
-def _r2(predicted: np.ndarray, reference: np.ndarray) -> float:
-    """Coefficient of determination 1 − Σ(p − r)² / Σ(r − r̄)² (NaN for a constant reference)."""
-    spread = float(((reference - reference.mean()) ** 2).sum())
-    return 1.0 - float(((predicted - reference) ** 2).sum()) / spread if spread > 0 else float("nan")
+def parity_statistics(predicted: np.ndarray, reference: np.ndarray) -> tuple[float, float]:
+    """(RMSE, R²) of all entries; R² = 1 − Σ(p − r)² / Σ(r − r̄)², NaN when the reference has no spread."""
+    predicted, reference = np.asarray(predicted, float).ravel(), np.asarray(reference, float).ravel()
+    residual = predicted - reference
+    total = float(np.sum((reference - reference.mean()) ** 2))
+    r2 = 1.0 - float(np.sum(residual**2)) / total if total > 0 else float("nan")
+    return float(np.sqrt(np.mean(residual**2))), r2
 
 
 def bec_parity(student: np.ndarray, reference: np.ndarray, numbers: np.ndarray) -> BecParity:
     """Parity of ``student`` and ``reference`` BECs, both (M, 3, 3) in e, atoms with ``numbers`` (M,)."""
     student, reference = np.asarray(student, float), np.asarray(reference, float)
-    rms = lambda d: float(np.sqrt(np.mean(d**2)))  # noqa: E731
     iso = lambda z: np.trace(z, axis1=1, axis2=2) / 3  # noqa: E731
     elements = sorted(set(numbers.tolist()))
+    rmse, r2 = parity_statistics(student, reference)
+    rmse_diagonal, r2_diagonal = parity_statistics(student[:, DIAGONAL], reference[:, DIAGONAL])
     return BecParity(
-        n_atoms=len(numbers), r2=_r2(student, reference), rmse_e=rms(student - reference),
-        r2_diagonal=_r2(student[:, DIAGONAL], reference[:, DIAGONAL]),
-        rmse_diagonal_e=rms((student - reference)[:, DIAGONAL]),
-        rmse_offdiagonal_e=rms((student - reference)[:, ~DIAGONAL]),
+        n_atoms=len(numbers), r2=r2, rmse_e=rmse, r2_diagonal=r2_diagonal, rmse_diagonal_e=rmse_diagonal,
+        rmse_offdiagonal_e=parity_statistics(student[:, ~DIAGONAL], reference[:, ~DIAGONAL])[0],
         iso_mean_student_e={chemical_symbols[z]: float(iso(student)[numbers == z].mean()) for z in elements},
         iso_mean_reference_e={chemical_symbols[z]: float(iso(reference)[numbers == z].mean()) for z in elements},
     )

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..evaluation.bec_parity import parity_statistics
 from ..teachers.spcfw import CHARGE_H, CHARGE_O
 from .style import DPI, FORMATS, color, element_symbol, new_figure, save_figure, style
 
@@ -29,16 +30,6 @@ class ParityResult:
     rmse: float
     r2: float
     by_element: dict[str, tuple[float, float]] = field(default_factory=dict)
-
-
-def parity_statistics(predicted: np.ndarray, reference: np.ndarray) -> tuple[float, float]:
-    """(RMSE, R²) of all entries; R² is NaN when the reference has no spread."""
-    predicted, reference = np.asarray(predicted, float).ravel(), np.asarray(reference, float).ravel()
-    residual = predicted - reference
-    rmse = float(np.sqrt(np.mean(residual ** 2)))
-    total = float(np.sum((reference - reference.mean()) ** 2))
-    r2 = 1.0 - float(np.sum(residual ** 2)) / total if total > 0 else math.nan
-    return rmse, r2
 
 
 def _checked(student_bec, reference_bec, numbers) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
