@@ -20,10 +20,13 @@ $(SEVENN_VENV)/bin/.installed: pyproject.toml $(CONSTRAINTS)
 	$(SEVENN_VENV)/bin/python -m pip install --quiet --constraint $(CONSTRAINTS) --editable '.[test,sevenn]'
 	touch $@
 
-## demo: run the main job, the offline demo campaign (results/, figures in results/figures/, report.html)
+## demo: run the main job, the offline demo campaign (results/, summary.{csv,md}, figures in results/figures/, report.html)
 demo: $(BIN)/.installed
-	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/snakemake --configfile config/demo.yaml --cores $(CORES)
-	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/snakemake --configfile config/demo.yaml --report report.html
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/snakemake --configfile config/demo.yaml --cores $(CORES) --keep-going; \
+	status=$$?; \
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/snakemake --configfile config/demo.yaml --cores 1 summary --forcerun summary \
+	&& PATH="$(abspath $(BIN)):$$PATH" $(BIN)/snakemake --configfile config/demo.yaml --report report.html; \
+	exit $$(( status || $$? ))
 
 ## test: run the whole default test suite (SevenNet tests run in their own environment)
 test: $(BIN)/.installed $(SEVENN_VENV)/bin/.installed

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import os
 import shutil
 import subprocess
@@ -234,3 +235,23 @@ def test_shared_sampling_is_labelled_by_every_teacher_on_the_same_frames_and_spl
     np.testing.assert_array_equal(first.split.values, second.split.values)  # the same test frames
     assert 2 in first.split.values
     assert not np.allclose(first.forces.values, second.forces.values)  # two teachers' labels
+
+
+def test_a_failed_cell_still_yields_the_summary_with_its_row_marked(tmp_path):
+    """gfn1-xtb's stages fail (its interpreter does not exist); spcfw's cell is evaluated; the summary has both."""
+    config = tiny_workflow_config(tmp_path)
+    text = config.read_text().replace("teachers: [spcfw]", "teachers: [spcfw, gfn1-xtb]")
+    config.write_text(text + "teacher_overrides: {gfn1-xtb: {python: /nonexistent/python}}\n")
+    cells = ["results/spcfw/water/metrics.nc", "results/gfn1-xtb/water/metrics.nc"]
+    failed = run_snakemake(tmp_path, *cells, "--configfile", str(config), "--keep-going")
+    assert failed.returncode != 0 and (tmp_path / cells[0]).is_file() and not (tmp_path / cells[1]).exists()
+    result = run_snakemake(tmp_path, "summary", "--configfile", str(config))
+    assert result.returncode == 0, result.stderr
+    with open(tmp_path / "results" / "summary.csv") as handle:
+        rows = {row["teacher"]: row for row in csv.DictReader(handle)}
+    assert rows["spcfw"]["level_of_theory"] and float(rows["spcfw"]["test_forces_rmse_mev_a"]) > 0
+    assert rows["spcfw"]["status"].startswith("no md.nc: student_md did not finish")
+    assert rows["gfn1-xtb"]["status"].startswith("no relaxed.extxyz: relax did not finish (logs/relax/gfn1-xtb/water.log")
+    assert "/nonexistent/python" in rows["gfn1-xtb"]["status"] and rows["gfn1-xtb"]["test_forces_rmse_mev_a"] == ""
+    assert "## water" in (tmp_path / "results" / "summary.md").read_text()
+    assert (tmp_path / "results" / "figures" / "summary_water.png").stat().st_size > 0

@@ -41,3 +41,28 @@ rule make_figures:
         "lesdistill figures --out results/figures --ir {input.ir:q} --response {params.responses:q} "
         "{params.groups:q} {params.density:q} --formats {params.formats:q} --dpi {params.dpi:q} --overwrite "
         "> {log:q} 2>&1"
+
+
+# The summary reads whatever the cells produced and has no cell among its inputs, so that one failed
+# cell does not block it: run it after the campaign (`make demo` does: snakemake --keep-going, then
+# snakemake summary --forcerun summary). A failed cell's row names the stage and its log's last line.
+BEC_SYSTEMS = [s for s in SYSTEMS if BEC_REFERENCE[s]]
+
+
+rule summary:
+    output:
+        csv="results/summary.csv",
+        markdown="results/summary.md",
+        figures=[f"results/figures/summary_{s}.{f}" for s in SYSTEMS for f in FIGURE_FORMATS]
+        + [f"results/figures/bec_parity_{s}.{f}" for s in BEC_SYSTEMS for f in FIGURE_FORMATS],
+    params:
+        formats=FIGURE_FORMATS,
+        dpi=CAMPAIGN.figures.dpi,
+        bec_systems=BEC_SYSTEMS,
+    log:
+        "logs/summary.log",
+    localrule: True
+    conda:
+        BASE_ENV
+    script:
+        "../scripts/summary.py"

@@ -1,0 +1,101 @@
+"""Summary figures of a campaign: per system, every cell's test force error, BEC R² and band shifts,
+cells grouped by level of theory and coloured by architecture family; and the BEC parity of every
+teacher's student against the system's reference."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+import numpy as np
+import xarray as xr
+from matplotlib.patches import Patch
+
+from .style import DPI, FORMATS, FULL_WIDTH, color, new_figure, save_figure, style
+
+
+def _value(row: Mapping, key: str) -> float:
+    """The row's number under ``key`` (a summary row or a summary.csv row), NaN where it has none."""
+    value = row.get(key)
+    return math.nan if value is None or value == "" else float(value)
+
+
+def _short(text: str, limit: int = 26) -> str:
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def summary_figure(rows: list[Mapping], system: str, output_stem: Path | str, *, formats: Iterable[str] = FORMATS,
+                   dpi: int = DPI) -> list[Path]:
+    """Bars of the test force RMSE (meV/Å), the BEC R² against the reference and the band shifts
+    (cm⁻¹) of every cell of ``system``; cells without a value are marked 'missing'."""
+    part = [row for row in rows if row["system"] == system]
+    families = list(dict.fromkeys(row["family"] for row in part))
+    shift_keys = [k for k in dict.fromkeys(k for row in part for k in row) if k.endswith("_shift_cm1")
+                  and any(math.isfinite(_value(row, k)) for row in part)]
+    panels = [("test_forces_rmse_mev_a", "test force RMSE vs teacher (meV/Å)")]
+    if any(math.isfinite(_value(row, "bec_r2")) for row in part):
+        panels.append(("bec_r2", "BEC R² vs reference"))
+    if shift_keys:
+        panels.append(("shifts", "band shift vs experiment (cm⁻¹)"))
+    labels = [f"{row['teacher']}\n{_short(row['level_of_theory'])}" for row in part]
+    x = np.arange(len(part))
+    with style():
+        figure = new_figure(FULL_WIDTH, 1.0 + 1.6 * len(panels) + 0.12 * max(len(label) for label in labels or [""]))
+        axes = figure.subplots(len(panels), 1, sharex=True, squeeze=False)[:, 0]
+        for ax, (key, title) in zip(axes, panels):
+            if key == "shifts":
+                width = 0.8 / len(shift_keys)
+                for j, name in enumerate(shift_keys):
+                    values = [_value(row, name) for row in part]
+                    ax.bar(x - 0.4 + width * (j + 0.5), np.nan_to_num(values), width, color=color(j),
+                           label=name.removesuffix("_shift_cm1").replace("_", " "))
+                ax.axhline(0, color="0.3", linewidth=0.8)
+                ax.legend(loc="best", ncols=min(len(shift_keys), 3))
+            else:
+                values = [_value(row, key) for row in part]
+                ax.bar(x, np.nan_to_num(values), 0.7, color=[color(families.index(r["family"])) for r in part])
+                for i, value in enumerate(values):
+                    if not math.isfinite(value):
+                        ax.annotate("missing (see summary.md)", (x[i], 0), ha="center", va="bottom", fontsize=8,
+                                    color="0.3", rotation=90)
+            ax.set_ylabel(title)
+        handles = [Patch(color=color(i), label=f) for i, f in enumerate(families)]
+        axes[0].legend(handles=handles, title="architecture family", loc="best", ncols=min(len(families), 4))
+        boundaries = [i for i in range(1, len(part)) if part[i]["level_of_theory"] != part[i - 1]["level_of_theory"]]
+        for ax in axes:
+            for boundary in boundaries:
+                ax.axvline(boundary - 0.5, color="0.6", linewidth=0.8, linestyle=":")
+        axes[-1].set_xticks(x, labels, rotation=90)
+        axes[0].set_title(f"{system}: students by level of theory of their teacher")
+        return save_figure(figure, output_stem, formats, dpi)
+
+
+def bec_parity_cells(metrics_files: Mapping[str, Path | str], system: str, output_stem: Path | str, *,
+                     formats: Iterable[str] = FORMATS, dpi: int = DPI) -> list[Path]:
+    """Student against reference BEC components of every teacher's student (``metrics.nc`` with BEC
+    parity, by teacher), y = x, R² and RMSE in the legend; a note when no cell has them yet."""
+    with style():
+        figure = new_figure(4.2, 4.2)
+        ax = figure.subplots()
+        values = []
+        for index, (teacher, path) in enumerate(metrics_files.items()):
+            if not Path(path).is_file():
+                continue
+            with xr.open_dataset(path) as metrics:
+                if "bec_student" not in metrics:
+                    continue
+                student, reference = metrics.bec_student.values.ravel(), metrics.bec_reference.values.ravel()
+                ax.scatter(reference, student, s=6, alpha=0.5, color=color(index), edgecolors="none", rasterized=True,
+                           label=f"{teacher}: R² {float(metrics.bec_r2):.3f}, RMSE {float(metrics.bec_rmse_e):.3f} e")
+            values += [student, reference]
+        if values:
+            low, high = float(np.min(np.concatenate(values))), float(np.max(np.concatenate(values)))
+            ax.plot([low, high], [low, high], color="0.4", linestyle="--", linewidth=0.9, zorder=0)
+            ax.legend(loc="upper left", markerscale=2)
+        else:
+            ax.text(0.5, 0.5, "no cell has BECs yet", transform=ax.transAxes, ha="center")
+        ax.set_xlabel(r"reference $Z^*_{i,\alpha\beta}$ (e)")
+        ax.set_ylabel(r"student $Z^*_{i,\alpha\beta}$ (e, $\sqrt{\epsilon_\infty}$ applied)")
+        ax.set_title(f"{system}: BEC parity")
+        return save_figure(figure, output_stem, formats, dpi)

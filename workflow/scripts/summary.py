@@ -1,0 +1,31 @@
+"""The campaign summary (results/summary.{csv,md}) and its figures from whatever the cells produced
+(run by the `summary` rule through `script:`; a failed cell gets a row that says why)."""
+
+import sys
+from pathlib import Path
+
+from lesdistill.config import load_config
+from lesdistill.evaluation.summary import CellInfo, summary_rows, write_summary
+from lesdistill.figures.summary import bec_parity_cells, summary_figure
+
+sys.stderr = open(snakemake.log[0], "w")  # noqa: F821 (snakemake injects the object)
+campaign = load_config(snakemake.config)  # noqa: F821
+params = snakemake.params  # noqa: F821
+catalog = campaign.catalog()
+
+
+def steps(system: str, stage: str) -> int:
+    md = campaign.md_settings(system, stage)
+    return md.equilibration_steps + md.production_steps
+
+
+cells = [CellInfo(t, s, catalog[t].level_of_theory, catalog[t].training_set, catalog[t].family,
+                  steps(s, "sampling"), steps(s, "student")) for t, s in campaign.cells()]
+rows = summary_rows(cells)
+write_summary(rows, snakemake.output.csv, snakemake.output.markdown)  # noqa: F821
+for system in campaign.system_names:
+    summary_figure(rows, system, Path("results/figures") / f"summary_{system}", formats=params.formats, dpi=params.dpi)
+for system in params.bec_systems:
+    files = {t: f"results/{t}/{s}/metrics.nc" for t, s in campaign.cells() if s == system}
+    bec_parity_cells(files, system, Path("results/figures") / f"bec_parity_{system}", formats=params.formats,
+                     dpi=params.dpi)
