@@ -316,3 +316,31 @@ def test_the_campaign_sampling_teacher_must_be_a_campaign_teacher():
     config["sampling"]["teacher"] = "mace-omol"
     with pytest.raises(ValueError, match="not one of the campaign's teachers"):
         CampaignConfig.model_validate(config, context={"base_dir": ROOT})
+
+
+# ------------------------------------------------------------------------------------------ fine-tuning variants
+def test_finetune_variants_resolve_to_training_settings():
+    config = demo()
+    config["training"] = {**config.get("training", {}), "energy_weight": 2.0}
+    config["finetune"] = {"epochs": 7, "lr": 0.002, "replay_fraction": 0.25,
+                          "variants": {"all": {}, "f10": {"fraction": 0.1}, "forces": {"energy": False},
+                                       "noreplay": {"replay_fraction": 0.0}}}
+    campaign = CampaignConfig.model_validate(config, context={"base_dir": ROOT})
+    everything = campaign.finetune_settings("water", "all")
+    assert (everything.epochs, everything.lr, everything.train_fraction) == (7, 0.002, 1.0)
+    assert everything.energy_weight == 2.0 and everything.replay_fraction == 0.25
+    assert campaign.finetune_settings("water", "f10").train_fraction == 0.1
+    forces = campaign.finetune_settings("water", "forces")
+    assert forces.energy_weight == forces.stage_two_energy_weight == 0.0 and forces.forces_weight > 0
+    assert campaign.finetune_settings("water", "noreplay").replay_fraction == 0.0
+    assert list(CampaignConfig.model_validate(demo(), context={"base_dir": ROOT}).finetune.variants) == ["default"]
+
+
+@pytest.mark.parametrize("variant, message", [({"fraction": 0}, "greater than 0"), ({"fraction": 1.5}, "less than or equal"),
+                                              ({"energy": "maybe"}, "valid boolean")])
+def test_bad_finetune_variants_are_named(variant, message):
+    config = demo()
+    config["finetune"] = {"variants": {"bad": variant}}
+    with pytest.raises(ValueError) as error:
+        CampaignConfig.model_validate(config, context={"base_dir": ROOT})
+    assert "finetune.variants.bad" in str(error.value) and message in str(error.value)

@@ -173,3 +173,33 @@ def test_a_bec_reference_without_bec_is_named(cell, tmp_path, capsys):
     assert main(["evaluate", str(student), "--labels", str(labels), "--bec-reference", str(frames),
                  "--epsilon-inf", "1.78", "-o", str(tmp_path / "m.nc")]) == 2
     assert "has no per-atom BEC array" in capsys.readouterr().err
+
+
+def test_summary_rows_of_a_distilled_and_a_fine_tuned_cell(cell, tmp_path):
+    """A cell with metrics but no MD, and a fine-tuning variant whose fine-tuning failed (its log says why)."""
+    from lesdistill.evaluation.summary import CellInfo, summary_rows, write_summary
+
+    _, labels, student = cell
+    folder = tmp_path / "results" / "spcfw" / "water"
+    folder.mkdir(parents=True)
+    for name in ("relaxed.extxyz", "labels.nc", "student.pt"):
+        (folder / name).write_text("")
+    assert main(["evaluate", str(student), "--labels", str(labels), "-o", str(folder / "metrics.nc")]) == 0
+    log = tmp_path / "logs" / "finetune" / "spcfw" / "water" / "f10.log"
+    log.parent.mkdir(parents=True)
+    log.write_text("epoch 1\nlesdistill train: error: the DFT set has no training frames\n\n")
+    infos = [CellInfo("spcfw", "water", "SPC/Fw", "none", "reference", 100, 200),
+             CellInfo("spcfw", "water", "SPC/Fw", "none", "reference", 100, 200, variant="f10")]
+    rows = summary_rows(infos, tmp_path / "results", tmp_path / "logs")
+    distilled, tuned = rows
+    assert distilled["student"] == "distilled" and tuned["student"] == "finetune-f10"
+    assert distilled["status"] == f"no md.nc: student_md did not finish ({tmp_path}/logs/student_md/spcfw/water.log: no log)"
+    assert distilled["test_forces_rmse_mev_a"] == pytest.approx(
+        json.loads((folder / "metrics.json").read_text())["references"]["teacher"]["forces_rmse_mev_a"])
+    assert tuned["status"].startswith("no student.pt: finetune did not finish")
+    assert tuned["status"].endswith("f10.log: lesdistill train: error: the DFT set has no training frames)")
+    assert tuned.get("test_forces_rmse_mev_a") is None and distilled["md_speedup"] is None
+    csv_path, markdown = write_summary(rows, tmp_path / "summary.csv", tmp_path / "summary.md")
+    lines = csv_path.read_text().splitlines()
+    assert lines[0].startswith("system,teacher,student,level_of_theory") and len(lines) == 3
+    assert "| spcfw | finetune-f10 |" in markdown.read_text()

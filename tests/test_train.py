@@ -212,6 +212,18 @@ def test_fine_tuning_on_another_level_lowers_its_error(dataset, tmp_path, capsys
     assert "replay_fraction > 0" in capsys.readouterr().err
 
 
+def test_train_fraction_keeps_a_seeded_subset_of_the_training_frames(dataset):
+    from lesdistill.training.trainer import Trainer
+
+    everything = Trainer(dataset, MODEL, settings(), "unused.pt")
+    half = Trainer(dataset, MODEL, settings(train_fraction=0.5), "unused.pt")
+    again = Trainer(dataset, MODEL, settings(train_fraction=0.5), "unused.pt")
+    assert len(half.train_idx) == round(len(everything.train_idx) / 2)
+    assert set(half.train_idx) < set(everything.train_idx)
+    np.testing.assert_array_equal(half.train_idx, again.train_idx)
+    np.testing.assert_array_equal(half.val_idx, everything.val_idx)  # validation untouched
+
+
 def test_replay_mixes_fresh_teacher_frames_into_every_epoch(dataset, tmp_path):
     from lesdistill.training.trainer import Trainer
 

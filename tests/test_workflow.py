@@ -57,18 +57,24 @@ def test_paper_campaign_dry_run_lists_every_cell_and_one_cell_builds_only_its_ch
     (tmp_path / "data" / "water").mkdir()
     (tmp_path / "data" / "water" / "dft_bec.extxyz").touch()  # DFT BECs of water frames
     result = run_snakemake(tmp_path, "--configfile", str(ROOT / "config" / "config.yaml"), "--dry-run",
-                           "--printshellcmds")
+                           "--printshellcmds", "--forceall")
     assert result.returncode == 0, result.stderr
     for stage in ("relax", "label", "train", "evaluate", "student_md", "response", "ir"):
         assert job_count(result.stdout, stage) == 38, stage
     # shared sampling: UMA-M OMol samples water, UMA-S OMol HCl, TiO2–water labels the SCAN frames
-    assert job_count(result.stdout, "sample") == 2 and job_count(result.stdout, "finetune") == 12
+    assert job_count(result.stdout, "sample") == 2 and job_count(result.stdout, "finetune") == 12 * 5
+    for stage in ("student_md", "response", "ir", "evaluate"):  # fine-tuned students are additional cells
+        assert job_count(result.stdout, f"{stage}_finetuned") == 12 * 5, stage
+    md = [line for line in result.stdout.splitlines() if "lesdistill md " in line and "--student" in line]
+    assert sum("--student results/chgnet-0.3.0/tio2-water/student.pt" in line for line in md) == 1
+    assert sum("--student results/chgnet-0.3.0/tio2-water/finetune-" in line for line in md) == 5
+    assert any("results/chgnet-0.3.0/tio2-water/finetune-f10/md.nc" in line for line in md)
     labels = [line for line in result.stdout.splitlines() if " label " in line and "--teacher" in line]
     assert sum("results/uma-m-omol/water/sample.nc" in line for line in labels) == 15
     assert sum("data/tio2-water/scan_dft.extxyz" in line for line in labels) == 12
     evaluations = [line for line in result.stdout.splitlines() if "lesdistill evaluate" in line]
     assert sum("--bec-reference data/water/dft_bec.extxyz --epsilon-inf 1.78" in line for line in evaluations) == 15
-    assert sum("--dft data/tio2-water/scan_dft.extxyz" in line for line in evaluations) == 12
+    assert sum("--dft data/tio2-water/scan_dft.extxyz" in line for line in evaluations) == 12 * (1 + 5)
     assert job_count(result.stdout, "build_system") == 3
     one = run_snakemake(tmp_path, "--configfile", str(ROOT / "config" / "config.yaml"), "--dry-run",
                         "results/chgnet-0.3.0/water/ir.nc")
@@ -96,7 +102,7 @@ def test_iterative_rounds_chain_student_md_relabelling_and_retraining(tmp_path):
     assert result.returncode == 0, result.stderr
     for stage in ("explore", "relabel", "retrain"):
         assert job_count(result.stdout, stage) == 2 * 3, stage
-    assert job_count(result.stdout, "total") == 29 + 3 * 6 + 2 + 1  # + two explore settings, one iteration settings
+    assert job_count(result.stdout, "total") == 32 + 3 * 6 + 2 + 1  # + two explore settings, one iteration settings
     cell = "results/chgnet-0.3.0/water"
     assert (f"lesdistill train {cell}/labels.nc {cell}/iteration1/labels.nc {cell}/iteration2/labels.nc "
             f"--init {cell}/iteration1/student.pt") in result.stdout
@@ -184,7 +190,7 @@ def test_config_values_reach_the_shell_quoted(tmp_path):
                               "charges": {"O": -0.82, "H": 0.41}, "finetune_data": "data; touch INJECTED.extxyz"}},
     }))
     plan = run_snakemake(tmp_path, "--configfile", str(config), "--dry-run", "--printshellcmds",
-                         "results/spcfw/water/student_finetuned.pt")
+                         "results/spcfw/water/finetune-default/student.pt")
     assert plan.returncode == 0, plan.stderr
     commands = [line for line in plan.stdout.splitlines() if "lesdistill" in line and "touch" in line]
     assert len(commands) == 4  # relax, sample and label run the teacher's python; finetune reads the data

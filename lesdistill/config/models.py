@@ -412,13 +412,27 @@ class LabellingConfig(Section):
         return self
 
 
+class FinetuneVariant(Section):
+    """One fine-tuning of the distilled student: an additional cell in ``…/finetune-<name>/`` with its own
+    MD, response, IR and metrics (the distilled student keeps its own chain)."""
+
+    fraction: float = Field(1.0, gt=0, le=1, description="seeded fraction of the DFT training frames used")
+    energy: bool = Field(True, description="fit energies and forces (False: forces only)")
+    replay_fraction: Fraction | None = Field(None, description="teacher frames replayed per DFT training frame "
+                                             "(0: no replay; default finetune.replay_fraction)")
+
+
 class FinetuneConfig(Section):
-    """Fine-tuning of a distilled student on DFT data (systems with ``finetune_data``)."""
+    """Fine-tuning of a distilled student on DFT data (systems with ``finetune_data``), once per variant."""
 
     epochs: int = Field(200, gt=0)
     lr: float = Field(1e-3, gt=0, description="learning rate")
     replay_fraction: Fraction = Field(0.0, description="teacher-labelled frames replayed per DFT training frame "
                                       "(forces only, against forgetting), in [0, 1)")
+    variants: dict[Slug, FinetuneVariant] = Field(
+        default_factory=lambda: {"default": FinetuneVariant()}, min_length=1,
+        description="fine-tuning variants by name (paths …/finetune-<name>/), e.g. {f10: {fraction: 0.1}, "
+        "forces: {energy: false}, replay: {replay_fraction: 0.5}}")
 
 
 class ResponseConfig(Section):
@@ -783,6 +797,17 @@ class CampaignConfig(Section):
         if self.sampling.teacher is not None:
             return "teacher", self.sampling.teacher
         return "per_teacher", None
+
+    def finetune_settings(self, system: str, variant: str) -> TrainSettings:
+        """Training settings of fine-tuning variant ``variant`` on ``system``: the system's training settings
+        with finetune.epochs/lr, the variant's fraction and replay, energy weights 0 for a force-only variant."""
+        chosen = self.finetune.variants[variant]
+        replay = self.finetune.replay_fraction if chosen.replay_fraction is None else chosen.replay_fraction
+        update: dict[str, Any] = {"epochs": self.finetune.epochs, "lr": self.finetune.lr, "replay_fraction": replay,
+                                  "train_fraction": chosen.fraction}
+        if not chosen.energy:
+            update.update(energy_weight=0.0, stage_two_energy_weight=0.0)
+        return TrainSettings.model_validate({**self.training_settings(system).model_dump(), **update})
 
     def finetune_for(self, system: str) -> FinetuneConfig | None:
         """Fine-tuning settings when ``system`` has DFT data, else None."""

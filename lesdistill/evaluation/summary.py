@@ -1,4 +1,5 @@
-"""The campaign summary: one row per cell (teacher × system) from whatever the cell's chain produced.
+"""The campaign summary: one row per cell (teacher × system, and each fine-tuning variant of it) from
+whatever the cell's chain produced.
 
 A row holds the teacher's metadata (level of theory, training set, architecture family), the status
 of the chain (``complete``, or the first stage without output and the last line of its log), the
@@ -27,7 +28,10 @@ from ..md.reader import read_trajectory
 #: The stages of a cell's chain with the file each leaves in the cell's folder, in order.
 CHAIN = (("relax", "relaxed.extxyz"), ("label", "labels.nc"), ("train", "student.pt"), ("evaluate", "metrics.nc"),
          ("student_md", "md.nc"), ("response", "response.nc"), ("ir", "ir.nc"))
-FIXED_COLUMNS = ("system", "teacher", "level_of_theory", "training_set", "family", "status",
+#: The chain of a fine-tuning variant, in ``finetune-<name>/`` (its student from the distilled one).
+VARIANT_CHAIN = (("finetune", "student.pt"), ("evaluate", "metrics.nc"), ("student_md", "md.nc"),
+                 ("response", "response.nc"), ("ir", "ir.nc"))
+FIXED_COLUMNS = ("system", "teacher", "student", "level_of_theory", "training_set", "family", "status",
                  "test_forces_rmse_mev_a", "test_energy_rmse_mev_atom", "dft_forces_rmse_mev_a",
                  "dft_energy_rmse_offset_removed_mev_atom", "bec_r2", "bec_rmse_e", "md_speedup")
 
@@ -43,6 +47,12 @@ class CellInfo:
     family: str
     teacher_md_steps: int
     student_md_steps: int
+    variant: str | None = None
+
+    @property
+    def student(self) -> str:
+        """``distilled``, or ``finetune-<variant>``."""
+        return "distilled" if self.variant is None else f"finetune-{self.variant}"
 
 
 def last_log_line(path: Path) -> str:
@@ -53,12 +63,25 @@ def last_log_line(path: Path) -> str:
     return lines[-1][:200] if lines else "empty log"
 
 
-def chain_status(cell: Path, logs: Path, teacher: str, system: str) -> str:
+def stage_log(logs: Path, stage: str, info: CellInfo, shared: bool) -> Path:
+    """The log of ``stage`` of a cell (``shared``: a stage of the distilled cell that a variant builds on)."""
+    folder = logs / stage / info.teacher
+    if info.variant is None or shared:
+        return folder / f"{info.system}.log"
+    return folder / info.system / (f"{info.variant}.log" if stage == "finetune" else f"finetune-{info.variant}.log")
+
+
+def chain_status(cell: Path, logs: Path, info: CellInfo) -> str:
     """``complete``, or the first stage of the chain whose output is missing and why (its log's last line)."""
-    for stage, name in CHAIN:
-        if not (cell / name).is_file():
-            log = logs / stage / teacher / f"{system}.log"
-            return f"no {name}: {stage} did not finish ({log}: {last_log_line(log)})"
+    if info.variant is None:
+        stages = [(stage, cell / name, False) for stage, name in CHAIN]
+    else:
+        stages = ([(stage, cell.parent / name, True) for stage, name in CHAIN[:2]]
+                  + [(stage, cell / name, False) for stage, name in VARIANT_CHAIN])
+    for stage, path, shared in stages:
+        if not path.is_file():
+            log = stage_log(logs, stage, info, shared)
+            return f"no {path.name}: {stage} did not finish ({log}: {last_log_line(log)})"
     return "complete"
 
 
@@ -72,10 +95,10 @@ def seconds_per_step(trajectory: Path, steps: int) -> float:
 
 def cell_row(info: CellInfo, results: Path, logs: Path) -> dict[str, object]:
     """The summary row of one cell from the files it has."""
-    cell = results / info.teacher / info.system
-    row: dict[str, object] = {"system": info.system, "teacher": info.teacher, "level_of_theory": info.level_of_theory,
-                              "training_set": info.training_set, "family": info.family,
-                              "status": chain_status(cell, logs, info.teacher, info.system)}
+    cell = results / info.teacher / info.system / ("" if info.variant is None else info.student)
+    row: dict[str, object] = {"system": info.system, "teacher": info.teacher, "student": info.student,
+                              "level_of_theory": info.level_of_theory, "training_set": info.training_set,
+                              "family": info.family, "status": chain_status(cell, logs, info)}
     metrics = cell / "metrics.json"
     if metrics.is_file():
         document = json.loads(metrics.read_text())
@@ -102,7 +125,7 @@ def cell_row(info: CellInfo, results: Path, logs: Path) -> dict[str, object]:
 def summary_rows(cells: Iterable[CellInfo], results: Path | str = "results", logs: Path | str = "logs") -> list[dict]:
     """Rows of every cell, grouped by system, level of theory, architecture family, then teacher."""
     rows = [cell_row(info, Path(results), Path(logs)) for info in cells]
-    return sorted(rows, key=lambda r: (r["system"], r["level_of_theory"], r["family"], r["teacher"]))
+    return sorted(rows, key=lambda r: (r["system"], r["level_of_theory"], r["family"], r["teacher"], r["student"]))
 
 
 def columns(rows: list[Mapping]) -> list[str]:

@@ -38,7 +38,8 @@ def summary_figure(rows: list[Mapping], system: str, output_stem: Path | str, *,
         panels.append(("bec_r2", "BEC R² vs reference"))
     if shift_keys:
         panels.append(("shifts", "band shift vs experiment (cm⁻¹)"))
-    labels = [f"{row['teacher']}\n{_short(row['level_of_theory'])}" for row in part]
+    labels = [f"{row['teacher']}" + (f" ({row['student']})" if row.get("student", "distilled") != "distilled" else "")
+              + f"\n{_short(row['level_of_theory'])}" for row in part]
     x = np.arange(len(part))
     with style():
         figure = new_figure(FULL_WIDTH, 1.0 + 1.6 * len(panels) + 0.12 * max(len(label) for label in labels or [""]))

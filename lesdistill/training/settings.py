@@ -38,6 +38,8 @@ class TrainSettings(BaseModel):
     ema_decay: float | None = Field(0.99, gt=0, lt=1)
     early_stopping_patience: int | None = Field(None, gt=0, description="epochs without validation improvement")
     checkpoint_every: int = Field(50, gt=0, description="optimiser steps between checkpoints")
+    train_fraction: float = Field(1.0, gt=0, le=1, description="train on this seeded fraction of the training "
+                                  "frames (at least one): fine-tuning on part of a DFT set, learning curves")
     replay_fraction: float = Field(0.0, ge=0, le=1, description="fine-tuning: replayed frames of the earlier data "
                                    "set per new training frame (forces only)")
     max_label_force_eV_A: float = Field(1000.0, gt=0, description="labels with a force above this (eV/Å) are "

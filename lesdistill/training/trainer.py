@@ -53,6 +53,10 @@ class Trainer:
         self.settings, self.model_config = settings, model_config or start.config
         self.frames: Frames = load_datasets(self.datasets, self.dtype, settings.seed, settings)
         self.train_idx, self.val_idx = self.frames.indices("train"), self.frames.indices("validation")
+        if settings.train_fraction < 1:  # a seeded subset, in frame order
+            keep = max(1, round(settings.train_fraction * len(self.train_idx)))
+            chosen = torch.randperm(len(self.train_idx), generator=torch.Generator().manual_seed(settings.seed))
+            self.train_idx = np.sort(self.train_idx[chosen[:keep].numpy()])
         if len(self.train_idx) == 0:
             raise ValueError(f"{self.dataset_names} has no training frames")
         if len(self.val_idx) == 0:

@@ -17,6 +17,7 @@ wildcard_constraints:
     teacher="|".join(re.escape(t) for t in TEACHERS),
     system="|".join(re.escape(s) for s in SYSTEMS),
     round="[1-9][0-9]*",
+    variant="|".join(re.escape(v) for v in CAMPAIGN.finetune.variants),
 
 
 def supplied(key, path):
@@ -49,6 +50,11 @@ BEC_REFERENCE = {s: supplied(f"systems.{s}.bec_reference", CAMPAIGN.systems[s].b
 def cell_files(name):
     """results/{teacher}/{system}/<name> for every cell of the campaign."""
     return [f"results/{teacher}/{system}/{name}" for teacher, system in CELLS]
+
+
+def variant_files(name):
+    """results/{teacher}/{system}/finetune-{variant}/<name> for every fine-tuning cell (systems with DFT data)."""
+    return [f"results/{t}/{s}/finetune-{v}/{name}" for t, s in CELLS if DFT_DATA[s] for v in CAMPAIGN.finetune.variants]
 
 
 def lesdistill(teacher):
@@ -113,11 +119,9 @@ def distilled_student(wildcards):
     return round_student(wildcards.teacher, wildcards.system, CAMPAIGN.iterative.rounds)
 
 
-def md_student(wildcards):
-    """The student that runs the long MD: fine-tuned when the system has DFT data, else the distilled one."""
-    if DFT_DATA[wildcards.system] is not None:
-        return f"results/{wildcards.teacher}/{wildcards.system}/student_finetuned.pt"
-    return distilled_student(wildcards)
+def variant_student(wildcards):
+    """The student of a fine-tuning cell."""
+    return f"results/{wildcards.teacher}/{wildcards.system}/finetune-{wildcards.variant}/student.pt"
 
 
 def dft_data(wildcards):

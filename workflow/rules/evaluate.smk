@@ -5,7 +5,7 @@
 
 rule evaluate:
     input:
-        student=md_student,
+        student=distilled_student,
         labels="results/{teacher}/{system}/labels.nc",
         dft=dft_data,
         bec=lambda w: [BEC_REFERENCE[w.system]] if BEC_REFERENCE[w.system] else [],

@@ -59,6 +59,7 @@ rule summary:
         formats=FIGURE_FORMATS,
         dpi=CAMPAIGN.figures.dpi,
         bec_systems=BEC_SYSTEMS,
+        dft_systems=[s for s in SYSTEMS if DFT_DATA[s]],
     log:
         "logs/summary.log",
     localrule: True

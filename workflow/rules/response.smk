@@ -1,7 +1,7 @@
 rule response:
     input:
         trajectory="results/{teacher}/{system}/md.nc",
-        student=md_student,
+        student=distilled_student,
     output:
         "results/{teacher}/{system}/response.nc",
     params:

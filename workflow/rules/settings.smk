@@ -62,11 +62,11 @@ rule iteration_settings:
 
 rule finetune_settings:
     output:
-        "results/settings/{system}/finetune.yaml",
+        "results/settings/{system}/finetune-{variant}.yaml",
     params:
         kind="finetune",
     log:
-        "logs/settings/{system}/finetune.log",
+        "logs/settings/{system}/finetune-{variant}.log",
     localrule: True
     conda:
         BASE_ENV

@@ -1,7 +1,7 @@
 rule student_md:
     input:
         structure="results/{teacher}/{system}/relaxed.extxyz",
-        student=md_student,
+        student=distilled_student,
         settings="results/settings/{system}/student_md.yaml",
     output:
         "results/{teacher}/{system}/md.nc",

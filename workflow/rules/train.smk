@@ -25,15 +25,15 @@ rule finetune:
         data=lambda w: DFT_DATA[w.system],
         student=distilled_student,
         labels="results/{teacher}/{system}/labels.nc",
-        settings="results/settings/{system}/finetune.yaml",
+        settings="results/settings/{system}/finetune-{variant}.yaml",
     output:
-        "results/{teacher}/{system}/student_finetuned.pt",
+        "results/{teacher}/{system}/finetune-{variant}/student.pt",
     params:
-        replay=lambda w, input: ["--replay", input.labels] if CAMPAIGN.finetune.replay_fraction > 0 else [],
+        replay=lambda w, input: ["--replay", input.labels] if CAMPAIGN.finetune_settings(w.system, w.variant).replay_fraction > 0 else [],
     log:
-        "logs/finetune/{teacher}/{system}.log",
+        "logs/finetune/{teacher}/{system}/{variant}.log",
     benchmark:
-        "results/benchmarks/finetune/{teacher}/{system}.tsv"
+        "results/benchmarks/finetune/{teacher}/{system}/{variant}.tsv"
     threads: 2
     resources:
         mem_mb=lambda wildcards, attempt: 8000 * attempt,

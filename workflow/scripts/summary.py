@@ -19,8 +19,14 @@ def steps(system: str, stage: str) -> int:
     return md.equilibration_steps + md.production_steps
 
 
-cells = [CellInfo(t, s, catalog[t].level_of_theory, catalog[t].training_set, catalog[t].family,
-                  steps(s, "sampling"), steps(s, "student")) for t, s in campaign.cells()]
+def info(teacher: str, system: str, variant: str | None = None) -> CellInfo:
+    spec = catalog[teacher]
+    return CellInfo(teacher, system, spec.level_of_theory, spec.training_set, spec.family, steps(system, "sampling"),
+                    steps(system, "student"), variant)
+
+
+cells = [info(t, s) for t, s in campaign.cells()]
+cells += [info(t, s, v) for t, s in campaign.cells() if s in params.dft_systems for v in campaign.finetune.variants]
 rows = summary_rows(cells)
 write_summary(rows, snakemake.output.csv, snakemake.output.markdown)  # noqa: F821
 for system in campaign.system_names:
