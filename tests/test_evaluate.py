@@ -203,3 +203,18 @@ def test_summary_rows_of_a_distilled_and_a_fine_tuned_cell(cell, tmp_path):
     lines = csv_path.read_text().splitlines()
     assert lines[0].startswith("system,teacher,student,level_of_theory") and len(lines) == 3
     assert "| spcfw | finetune-f10 |" in markdown.read_text()
+
+
+def test_direct_fit_rows_and_an_evaluation_on_dft_frames_alone(cell, tmp_path):
+    from lesdistill.evaluation.summary import CellInfo, summary_rows
+
+    _, labels, student = cell
+    folder = tmp_path / "results" / "dft-direct" / "water"
+    folder.mkdir(parents=True)
+    (folder / "student.pt").write_text("")
+    assert main(["evaluate", str(student), "--dft", str(labels), "-o", str(folder / "metrics.nc")]) == 0
+    (row,) = summary_rows([CellInfo("dft-direct", "water", "DFT", "dft.extxyz", "cace", 0, 0)],
+                          tmp_path / "results", tmp_path / "logs")
+    assert row["student"] == "direct-fit" and row["status"] == "complete"
+    assert row["dft_forces_rmse_mev_a"] > 0 and row.get("test_forces_rmse_mev_a") is None
+    assert main(["evaluate", str(student), "-o", str(tmp_path / "m.nc")]) == 2

@@ -56,6 +56,7 @@ COMMANDS = {
               ["--seed", "3"], "labels.nc"),
     "train": (["train", "{labels}", "--model", "{model}", "--settings", "{settings}"], ["--compare", "{labels}"],
               "student.pt"),
+    "evaluate": (["evaluate", "{student}", "--labels", "{labels}"], ["--dft", "{labels_other}"], "metrics.nc"),
     "response": (["response", "{md}", "--student", "{student}", "--bec-stride", "2"], ["--bec-stride", "3"],
                  "response.nc"),
     "ir": (["ir", "{response}"], ["--overlap", "0.5", "--block-length-fs", "2"], "ir.nc"),

@@ -17,7 +17,7 @@ NAME = "evaluate"
 def add_parser(subparsers) -> argparse.ArgumentParser:
     parser = subparsers.add_parser(NAME, help="errors of a student on the test frames of its teacher (and of DFT)")
     parser.add_argument("student", type=Path, help="student file (student.pt)")
-    parser.add_argument("--labels", type=Path, required=True,
+    parser.add_argument("--labels", type=Path, default=None,
                         help="the teacher's labels (`lesdistill label` netCDF); its test split is scored")
     parser.add_argument("--dft", type=Path, default=None,
                         help="DFT data (netCDF or extxyz with energies and forces); its test split is scored, "
@@ -36,6 +36,8 @@ def made_from(args: argparse.Namespace) -> MadeFrom:
     """The student, the teacher labels and the DFT set; metrics.json is written too."""
     if args.output.suffix != ".nc":
         raise ValueError(f"-o {args.output}: the metrics file must end in .nc (metrics.json is written next to it)")
+    if args.labels is None and args.dft is None:
+        raise ValueError("give --labels (the teacher's test frames), --dft (DFT test frames) or both")
     if (args.bec_reference is None) != (args.epsilon_inf is None):
         raise ValueError("give --bec-reference and --epsilon-inf together")
     check_options(args, WaterSystem, {"epsilon_inf": "epsilon_inf"})
@@ -44,7 +46,7 @@ def made_from(args: argparse.Namespace) -> MadeFrom:
 
 
 def run(args: argparse.Namespace) -> None:
-    metrics = {"teacher": dataset_errors(args.student, args.labels)}
+    metrics = {"teacher": dataset_errors(args.student, args.labels)} if args.labels is not None else {}
     if args.dft is not None:
         metrics["dft"] = dataset_errors(args.student, args.dft)
     for reference, errors in metrics.items():

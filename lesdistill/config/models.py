@@ -433,6 +433,9 @@ class FinetuneConfig(Section):
         default_factory=lambda: {"default": FinetuneVariant()}, min_length=1,
         description="fine-tuning variants by name (paths …/finetune-<name>/), e.g. {f10: {fraction: 0.1}, "
         "forces: {energy: false}, replay: {replay_fraction: 0.5}}")
+    direct_fit: bool = Field(False, description="also train the system's student architecture on the DFT data "
+                             "alone (results/dft-direct/{system}/), the baseline the distilled students are "
+                             "compared with")
 
 
 class ResponseConfig(Section):

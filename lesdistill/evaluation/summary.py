@@ -31,6 +31,9 @@ CHAIN = (("relax", "relaxed.extxyz"), ("label", "labels.nc"), ("train", "student
 #: The chain of a fine-tuning variant, in ``finetune-<name>/`` (its student from the distilled one).
 VARIANT_CHAIN = (("finetune", "student.pt"), ("evaluate", "metrics.nc"), ("student_md", "md.nc"),
                  ("response", "response.nc"), ("ir", "ir.nc"))
+#: The chain of the direct-fit baseline, in ``results/dft-direct/{system}/``.
+DIRECT_FIT_CHAIN = (("direct_fit", "student.pt"), ("evaluate", "metrics.nc"))
+DIRECT_FIT = "dft-direct"
 FIXED_COLUMNS = ("system", "teacher", "student", "level_of_theory", "training_set", "family", "status",
                  "test_forces_rmse_mev_a", "test_energy_rmse_mev_atom", "dft_forces_rmse_mev_a",
                  "dft_energy_rmse_offset_removed_mev_atom", "bec_r2", "bec_rmse_e", "md_speedup")
@@ -51,7 +54,9 @@ class CellInfo:
 
     @property
     def student(self) -> str:
-        """``distilled``, or ``finetune-<variant>``."""
+        """``distilled``, ``finetune-<variant>`` or, for the teacher ``dft-direct``, ``direct-fit``."""
+        if self.teacher == DIRECT_FIT:
+            return "direct-fit"
         return "distilled" if self.variant is None else f"finetune-{self.variant}"
 
 
@@ -73,7 +78,9 @@ def stage_log(logs: Path, stage: str, info: CellInfo, shared: bool) -> Path:
 
 def chain_status(cell: Path, logs: Path, info: CellInfo) -> str:
     """``complete``, or the first stage of the chain whose output is missing and why (its log's last line)."""
-    if info.variant is None:
+    if info.teacher == DIRECT_FIT:
+        stages = [(stage, cell / name, False) for stage, name in DIRECT_FIT_CHAIN]
+    elif info.variant is None:
         stages = [(stage, cell / name, False) for stage, name in CHAIN]
     else:
         stages = ([(stage, cell.parent / name, True) for stage, name in CHAIN[:2]]

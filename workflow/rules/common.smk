@@ -52,6 +52,10 @@ def cell_files(name):
     return [f"results/{teacher}/{system}/{name}" for teacher, system in CELLS]
 
 
+#: Systems with the direct-fit baseline (finetune.direct_fit and DFT data): results/dft-direct/{system}/.
+DIRECT_FIT_SYSTEMS = [s for s in SYSTEMS if CAMPAIGN.finetune.direct_fit and DFT_DATA[s]]
+
+
 def variant_files(name):
     """results/{teacher}/{system}/finetune-{variant}/<name> for every fine-tuning cell (systems with DFT data)."""
     return [f"results/{t}/{s}/finetune-{v}/{name}" for t, s in CELLS if DFT_DATA[s] for v in CAMPAIGN.finetune.variants]

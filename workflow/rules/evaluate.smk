@@ -30,3 +30,24 @@ rule evaluate:
         "lesdistill evaluate {input.student:q} --labels {input.labels:q} {params.dft:q} {params.bec:q} "
         "-o {output.metrics:q} "
         "--overwrite > {log:q} 2>&1"
+
+
+rule evaluate_direct_fit:
+    input:
+        student="results/dft-direct/{system}/student.pt",
+        dft=lambda w: DFT_DATA[w.system],
+    output:
+        metrics="results/dft-direct/{system}/metrics.nc",
+        summary="results/dft-direct/{system}/metrics.json",
+    log:
+        "logs/evaluate/dft-direct/{system}.log",
+    benchmark:
+        "results/benchmarks/evaluate/dft-direct/{system}.tsv"
+    threads: 1
+    resources:
+        mem_mb=lambda wildcards, attempt: 4000 * attempt,
+        runtime=lambda wildcards, attempt: 30 * attempt,
+    conda:
+        BASE_ENV
+    shell:
+        "lesdistill evaluate {input.student:q} --dft {input.dft:q} -o {output.metrics:q} --overwrite > {log:q} 2>&1"

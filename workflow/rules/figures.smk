@@ -60,6 +60,7 @@ rule summary:
         dpi=CAMPAIGN.figures.dpi,
         bec_systems=BEC_SYSTEMS,
         dft_systems=[s for s in SYSTEMS if DFT_DATA[s]],
+        direct_fit_systems=DIRECT_FIT_SYSTEMS,
     log:
         "logs/summary.log",
     localrule: True

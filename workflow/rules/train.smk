@@ -44,3 +44,27 @@ rule finetune:
     shell:
         "lesdistill train {input.data:q} --init {input.student:q} --compare {input.labels:q} {params.replay:q} "
         "--settings {input.settings:q} -o {output:q} > {log:q} 2>&1"
+
+
+# The direct-fit baseline (finetune.direct_fit): the system's student architecture trained on its DFT
+# data alone, from scratch, with the system's training settings; scored on the DFT test frames.
+rule direct_fit:
+    input:
+        data=lambda w: DFT_DATA[w.system],
+        model="results/settings/{system}/model.yaml",
+        settings="results/settings/{system}/training.yaml",
+    output:
+        "results/dft-direct/{system}/student.pt",
+    log:
+        "logs/direct_fit/dft-direct/{system}.log",
+    benchmark:
+        "results/benchmarks/direct_fit/{system}.tsv"
+    threads: 2
+    resources:
+        mem_mb=lambda wildcards, attempt: 8000 * attempt,
+        runtime=lambda wildcards, attempt: 720 * attempt,
+        gpu=1,
+    conda:
+        BASE_ENV
+    shell:
+        "lesdistill train {input.data:q} --model {input.model:q} --settings {input.settings:q} -o {output:q} > {log:q} 2>&1"

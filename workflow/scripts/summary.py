@@ -5,7 +5,7 @@ import sys
 from pathlib import Path
 
 from lesdistill.config import load_config
-from lesdistill.evaluation.summary import CellInfo, summary_rows, write_summary
+from lesdistill.evaluation.summary import DIRECT_FIT, CellInfo, summary_rows, write_summary
 from lesdistill.figures.summary import bec_parity_cells, summary_figure
 
 sys.stderr = open(snakemake.log[0], "w")  # noqa: F821 (snakemake injects the object)
@@ -27,6 +27,8 @@ def info(teacher: str, system: str, variant: str | None = None) -> CellInfo:
 
 cells = [info(t, s) for t, s in campaign.cells()]
 cells += [info(t, s, v) for t, s in campaign.cells() if s in params.dft_systems for v in campaign.finetune.variants]
+cells += [CellInfo(DIRECT_FIT, s, "DFT data of the system", str(campaign.systems[s].finetune_data),
+                   campaign.student_config(s).backbone, 0, 0) for s in params.direct_fit_systems]
 rows = summary_rows(cells)
 write_summary(rows, snakemake.output.csv, snakemake.output.markdown)  # noqa: F821
 for system in campaign.system_names:
