@@ -51,7 +51,7 @@ def _polarization_terms(positions, charges, batch, cells, periodic, remove_mean)
     Im = −q̃ cos θ/(2π) with θ = 2π s (lattice directions). Also returns θ (N, 3).
     """
     q = _centred_charges(charges, batch, cells.shape[0], remove_mean)[:, None]
-    inverse = torch.linalg.inv(torch.where(periodic[:, None, None], cells, torch.eye(3, dtype=cells.dtype)))
+    inverse = torch.linalg.inv(torch.where(periodic[:, None, None], cells, torch.eye(3, dtype=cells.dtype, device=cells.device)))
     theta = 2.0 * math.pi * torch.einsum("nb,nba->na", positions, inverse[batch])
     atom_periodic = periodic[batch][:, None]
     real = torch.where(atom_periodic, q * torch.sin(theta) / (2.0 * math.pi), q * positions)

@@ -6,6 +6,9 @@ atomically. Batches are drawn from a generator seeded by (seed, epoch), so a kil
 with the same command continues from the checkpoint and ends with the same weights as an
 uninterrupted run. The best validation model (EMA weights when enabled) is saved as the student,
 with the latent-charge sign made canonical (oxygen negative).
+
+Model, batches, loss and optimiser state live on the run's device; checkpoints and the student file
+hold CPU tensors only (device-neutral), so a run checkpointed on a GPU resumes on the CPU and back.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import torch
 import xarray as xr
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
+from ..device import ChunkedEvaluation, resolve_device
 from ..electrostatics import canonical_charge_sign
 from ..models.student import Student, load_student, save_student
 from ..progress import Progress
@@ -39,7 +43,9 @@ class Trainer:
     """Train a :class:`Student` described by ``model_config`` on a labelled dataset."""
 
     def __init__(self, dataset: Path | str | list[Path | str], model_config: dict | None, settings: TrainSettings,
-                 output: Path | str, init: Path | str | None = None, replay: Path | str | None = None):
+                 output: Path | str, init: Path | str | None = None, replay: Path | str | None = None,
+                 device: str = "auto"):
+        self.device = resolve_device(device)
         self.datasets = [Path(d) for d in dataset] if isinstance(dataset, (list, tuple)) else [Path(dataset)]
         self.output = Path(output)
         self.dtype = getattr(torch, settings.dtype)
@@ -62,12 +68,14 @@ class Trainer:
         self.with_stress = settings.stress_weight > 0 and self.frames.stress is not None and self.frames.periodic
         torch.manual_seed(settings.seed)
         element_energies = fit_element_energies(self.frames, self.train_idx)
-        self.model = Student(**self.model_config).to(self.dtype)
+        self.model = Student(**self.model_config).to(device=self.device, dtype=self.dtype)
         if start is not None:  # fine-tuning: the student's weights, E0s refitted for the new level of theory
             self.model.load_state_dict(start.state_dict())
         self.model.element_energies.zero_()
         for number, value in element_energies.items():
             self.model.element_energies[number] = value
+        self.frames = self.frames.to(self.device)
+        self.replay = self.replay.to(self.device) if self.replay is not None else None
         self.ema = (AveragedModel(self.model, multi_avg_fn=get_ema_multi_avg_fn(settings.ema_decay), use_buffers=True)
                     if settings.ema_decay else None)
         self.optimizer = torch.optim.Adam(self.model.parameters(), lr=settings.lr, weight_decay=settings.weight_decay,
@@ -102,7 +110,7 @@ class Trainer:
         path = checkpoint_path(self.output)
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.name}.tmp")
-        torch.save(self._state(), tmp)
+        torch.save(on_cpu(self._state()), tmp)
         tmp.replace(path)
 
     def resume(self) -> bool:
@@ -110,7 +118,7 @@ class Trainer:
         path = checkpoint_path(self.output)
         if not path.exists():
             return False
-        state = torch.load(path, weights_only=True)
+        state = torch.load(path, map_location=self.device, weights_only=True)
         if state["identity"] != self.identity:
             raise ValueError(f"{path} belongs to another training run (dataset, model or settings differ); "
                              "remove it or choose another output")
@@ -121,7 +129,7 @@ class Trainer:
         self.scheduler.load_state_dict(state["scheduler"])
         self.epoch, self.step_in_epoch, self.global_step = state["epoch"], state["step_in_epoch"], state["global_step"]
         self.pooled, self.history = state["pooled"], json.loads(state["history"])
-        self.best = {"loss": state["best_loss"], "epoch": state["best_epoch"], "state": state["best_state"]}
+        self.best = {"loss": state["best_loss"], "epoch": state["best_epoch"], "state": on_cpu(state["best_state"])}
         return True
 
     # --- training -------------------------------------------------------------------------------
@@ -209,7 +217,7 @@ class Trainer:
             self.scheduler.step()
         if not validation or monitor < self.best["loss"]:
             self.best = {"loss": monitor, "epoch": self.epoch,
-                         "state": {k: v.clone() for k, v in evaluated.state_dict().items()}}
+                         "state": {k: v.detach().to("cpu", copy=True) for k, v in evaluated.state_dict().items()}}
         self.history.append(row)
         self.epoch, self.step_in_epoch, self.pooled = self.epoch + 1, 0, {}
         self.save_checkpoint()
@@ -223,14 +231,14 @@ class Trainer:
     def _finish(self) -> Path:
         model = Student(**self.model_config).to(self.dtype)
         model.load_state_dict(self.best["state"])
-        index = self.frames.batch(self.train_idx[:1])
+        index = {k: v.cpu() if v is not None else None for k, v in self.frames.batch(self.train_idx[:1]).items()}
         charges = model(index["positions"], index["numbers"], index["cells"], index["batch"])["charges"]
         try:
             model.charge_sign.mul_(canonical_charge_sign(charges.detach(), index["numbers"]))
         except ValueError:
             pass  # no oxygen: keep the sign as trained
         metadata = provenance(command="train", dataset=self.dataset_names, best_epoch=self.best["epoch"],
-                              settings=json.dumps(self.settings.model_dump()))
+                              settings=json.dumps(self.settings.model_dump()), device=str(self.device))
         self._write_metrics()
         return save_student(model, self.output, metadata)
 
@@ -249,27 +257,49 @@ class Trainer:
                    ).to_netcdf(self.output.with_name(self.output.stem + ".metrics.nc"))
 
 
+def on_cpu(value):
+    """``value`` (tensors in nested dicts, lists, tuples) with every tensor copied to the CPU."""
+    if isinstance(value, torch.Tensor):
+        return value.detach().cpu()
+    if isinstance(value, dict):
+        return {key: on_cpu(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(on_cpu(item) for item in value)
+    return value
+
+
 def train(dataset: Path | str | list[Path | str], model_config: dict | None, settings: TrainSettings,
-          output: Path | str, init: Path | str | None = None, replay: Path | str | None = None) -> Path:
+          output: Path | str, init: Path | str | None = None, replay: Path | str | None = None,
+          device: str = "auto") -> Path:
     """Distil the labels of ``dataset`` (one file, or several of the same atoms trained together) into
     a student saved at ``output`` (resumable). With ``init``, start from that student (same
     architecture, E0s refitted to the data: fine-tuning on another level of theory, or an iterative
-    round), optionally replaying training frames of ``replay`` (e.g. the teacher labels) against forgetting."""
-    return Trainer(dataset, model_config, settings, output, init, replay).run()
+    round), optionally replaying training frames of ``replay`` (e.g. the teacher labels) against forgetting.
+    ``device``: auto, cpu, cuda or cuda:N (:func:`lesdistill.device.resolve_device`)."""
+    return Trainer(dataset, model_config, settings, output, init, replay, device).run()
 
 
-def evaluate_student(path: Path | str, dataset: Path | str, split: str = "validation") -> dict[str, float]:
+def evaluate_student(path: Path | str, dataset: Path | str, split: str = "validation", device: str = "auto",
+                     chunk: int = 64) -> dict[str, float]:
     """Energy (meV/atom) and force (meV/Å) errors of a student file on one split of a dataset.
 
-    Energies are compared after removing the mean offset, since E0s differ between levels of theory.
+    Frames are evaluated ``chunk`` at a time on ``device`` (halved on out-of-memory). Energies are
+    compared after removing the mean offset, since E0s differ between levels of theory.
     """
-    model = load_student(path)
-    frames = load_frames(dataset, torch.float64)
+    device = resolve_device(device)
+    model = load_student(path, device=device)
+    frames = load_frames(dataset, torch.float64).to(device)
     indices = frames.indices(split) if len(frames.indices(split)) else np.arange(len(frames))
-    batch = frames.batch(indices)
-    prediction = predict(model, batch, create_graph=False, with_stress=False)
-    per_atom = ((prediction["energy"] - batch["energy"]) / batch["n_atoms"]).detach()
+
+    def residuals(start: int, stop: int) -> tuple[torch.Tensor, torch.Tensor]:
+        batch = frames.batch(indices[start:stop])
+        prediction = predict(model, batch, create_graph=False, with_stress=False)
+        return (((prediction["energy"] - batch["energy"]) / batch["n_atoms"]).detach(),
+                (prediction["forces"] - batch["forces"]).detach())
+
+    parts = ChunkedEvaluation(chunk, device, "evaluate").map(residuals, len(indices))
+    per_atom = torch.cat([energy for energy, _ in parts])
     per_atom = per_atom - per_atom.mean()
-    forces = (prediction["forces"] - batch["forces"]).detach()
+    forces = torch.cat([force for _, force in parts])
     return {"energy_rmse_mev_atom": 1e3 * float(per_atom.pow(2).mean().sqrt()),
             "forces_rmse_mev_a": 1e3 * float(forces.pow(2).mean().sqrt())}
