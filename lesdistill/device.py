@@ -106,3 +106,9 @@ class ChunkedEvaluation:
                 continue
             start = stop
         return results
+
+
+def synchronize(device: torch.device) -> None:
+    """Wait for the device's queued work (for wall-clock timings; a no-op on the CPU)."""
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)

@@ -9,7 +9,7 @@ import ase.io
 import numpy as np
 from ase.optimize import BFGS
 
-from ..teachers import apply_charge_and_spin, load_teacher
+from ..teachers import apply_charge_and_spin, load_teacher, teacher_device
 from .teacher_options import add_teacher_options, teacher_spec
 
 NAME = "relax"
@@ -32,12 +32,14 @@ def run(args: argparse.Namespace) -> None:
         raise ValueError(f"--fmax must be positive and --steps at least 1, got {args.fmax} and {args.steps}")
     spec = teacher_spec(args)
     atoms = ase.io.read(args.structure)
-    atoms.calc = load_teacher(spec, device=args.device)
+    device = teacher_device(spec, args.device)
+    atoms.calc = load_teacher(spec, device=device)
     apply_charge_and_spin(atoms, spec, args.charge, args.spin)
     start = atoms.get_potential_energy()
     converged = BFGS(atoms, logfile="-").run(fmax=args.fmax, steps=args.steps)
     final_fmax = float(np.linalg.norm(atoms.get_forces(), axis=1).max())
-    atoms.info.update(relaxed_with=spec.id, relax_fmax=args.fmax, relax_converged=bool(converged))
+    atoms.info.update(relaxed_with=spec.id, relax_fmax=args.fmax, relax_converged=bool(converged),
+                      relax_device=device)
     args.output.parent.mkdir(parents=True, exist_ok=True)
     ase.io.write(args.output, atoms, format="extxyz")
     status = "converged" if converged else f"NOT converged in {args.steps} steps"

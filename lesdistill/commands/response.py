@@ -7,6 +7,7 @@ import argparse
 from pathlib import Path
 
 from ..decomposition import WATER_LAYER_CUTS
+from ..device import add_device_option
 from ..response import DECOMPOSITIONS, response_along_trajectory
 
 NAME = "response"
@@ -26,7 +27,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     parser.add_argument("--layer-cuts", type=float, nargs="+", default=list(WATER_LAYER_CUTS), metavar="Å",
                         help=f"water-layer boundaries, O–surface distance (default {' '.join(map(str, WATER_LAYER_CUTS))})")
     parser.add_argument("--epsilon-inf", type=float, default=1.0, help="ε∞; BECs are scaled by √ε∞ (default 1)")
-    parser.add_argument("--chunk", type=int, default=16, help="frames per batched evaluation (default 16)")
+    parser.add_argument("--chunk", type=int, default=16,
+                        help="frames per written chunk and per batched evaluation, halved on out-of-memory (default 16)")
+    add_device_option(parser, "the student's charges and their gradients")
     parser.add_argument("-o", "--output", type=Path, required=True, help="response netCDF")
     return parser
 
@@ -37,5 +40,5 @@ def run(args: argparse.Namespace) -> None:
             raise ValueError(f"{what} {path} does not exist")
     path = response_along_trajectory(args.trajectory, args.student, args.output, stride=args.stride,
                                      bec_stride=args.bec_stride, epsilon_inf=args.epsilon_inf, chunk=args.chunk,
-                                     groups=args.groups, layer_cuts=tuple(args.layer_cuts))
+                                     groups=args.groups, layer_cuts=tuple(args.layer_cuts), device=args.device)
     print(f"wrote {path}")

@@ -9,7 +9,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
-Family = Literal["chgnet", "sevenn", "xtb", "mace", "fairchem", "fairchem_v1", "orb", "pet", "reference"]
+Family = Literal["chgnet", "sevenn", "xtb", "mace", "fairchem", "fairchem_v1", "orb", "pet", "reference", "student"]
 
 
 class TeacherSpec(BaseModel):
