@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -81,6 +82,51 @@ def test_iterative_rounds_chain_student_md_relabelling_and_retraining(tmp_path):
     assert (f"lesdistill train {cell}/labels.nc {cell}/iteration1/labels.nc {cell}/iteration2/labels.nc "
             f"--init {cell}/iteration1/student.pt") in result.stdout
     assert f"--student {cell}/iteration2/student.pt --settings results/settings/water/student_md.yaml" in result.stdout
+
+
+def planned_jobs(plan: str) -> list[tuple[str, str | None, str | None, int]]:
+    """(rule, teacher, --device value, gpu resource) of every job in a dry run with shell commands."""
+    jobs = []
+    for block in re.split(r"\nrule ", plan)[1:]:
+        rule = block.split(":", 1)[0]
+        teacher = re.search(r"wildcards: .*?teacher=([^,\s]+)", block)
+        device = re.search(r"--device (\S+)", block)
+        gpu = re.search(r"resources: .*?\bgpu=(\d+)", block)
+        jobs.append((rule, teacher and teacher.group(1), device and device.group(1), int(gpu.group(1)) if gpu else 0))
+    return jobs
+
+
+COMPUTING_RULES = {"relax", "sample", "label", "relabel", "train", "explore", "retrain", "student_md", "response",
+                   "electrostatics"}
+
+
+def test_every_computing_rule_passes_its_device_and_books_a_gpu_only_for_cuda(tmp_path):
+    shutil.copytree(ROOT / "config", tmp_path / "config")
+    config = yaml.safe_load((ROOT / "config" / "demo.yaml").read_text())
+    config["iterative"] = {"rounds": 1, "frames_per_round": 20}
+    (tmp_path / "auto.yaml").write_text(yaml.safe_dump(config))
+    result = run_snakemake(tmp_path, "--configfile", str(tmp_path / "auto.yaml"), "--dry-run", "--printshellcmds")
+    assert result.returncode == 0, result.stderr
+    jobs = planned_jobs(result.stdout)
+    assert {rule for rule, *_ in jobs} >= COMPUTING_RULES
+    for rule, teacher, device, gpu in jobs:  # default: auto, resolved where each job runs; no GPU booked
+        expected = None if rule not in COMPUTING_RULES else "cpu" if teacher == "gfn1-xtb" and rule in (
+            "relax", "sample", "label", "relabel") else "auto"
+        assert (device, gpu) == (expected, 0), (rule, teacher)
+
+    config.update(device="cuda", devices={"train": "cpu", "response": "cuda:1"})
+    (tmp_path / "cuda.yaml").write_text(yaml.safe_dump(config))
+    result = run_snakemake(tmp_path, "--configfile", str(tmp_path / "cuda.yaml"), "--dry-run", "--printshellcmds")
+    assert result.returncode == 0, result.stderr
+    for rule, teacher, device, gpu in planned_jobs(result.stdout):
+        if rule not in COMPUTING_RULES:
+            expected = (None, 0)
+        elif rule in ("relax", "sample", "label", "relabel") and teacher == "gfn1-xtb":
+            expected = ("cpu", 0)  # tblite computes on the CPU only: no GPU booked for it
+        else:
+            device_of = {"train": "cpu", "response": "cuda:1"}.get(rule, "cuda")
+            expected = (device_of, int(device_of.startswith("cuda")))
+        assert (device, gpu) == expected, (rule, teacher)
 
 
 def test_tiny_workflow_runs_end_to_end_and_reruns_only_what_changed(tmp_path):

@@ -26,8 +26,10 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from ..device import DEVICE_PATTERN, is_cuda
 from ..md.settings import MDSettings, load_settings
 from ..teachers.checkpoints import bundled_name, checkpoint_root
+from ..teachers.loader import runs_on_cpu_only
 from ..teachers.spec import TeacherSpec, load_catalog
 from ..training.settings import TrainSettings
 from .fields import Element, ExistingFile, Fraction, Section, Slug, partial_model, resolve_path, set_fields
@@ -35,6 +37,11 @@ from .fields import Element, ExistingFile, Fraction, Section, Slug, partial_mode
 #: Speed of light (cm/s): a current sampled every Δt fs resolves up to ν̃ = 10¹⁵ / (2 Δt c) cm⁻¹ (Nyquist).
 SPEED_OF_LIGHT_CM_S = 2.99792458e10
 STAGES = ("sampling", "student")
+#: the workflow rules that compute (each passes --device); the first four run a teacher
+COMPUTE_STAGES = ("relax", "sample", "label", "relabel", "train", "finetune", "explore", "retrain", "student_md",
+                  "response", "electrostatics")
+TEACHER_STAGES = COMPUTE_STAGES[:4]
+Device = Annotated[str, Field(pattern=DEVICE_PATTERN, description="auto, cpu, cuda or cuda:N")]
 
 
 # --------------------------------------------------------------------------------------------- teachers
@@ -358,6 +365,8 @@ class LabellingConfig(Section):
                                     "train_frames/test_frames)")
     seed: int = Field(0, ge=0, description="seed of the split")
     chunk: int = Field(8, gt=0, description="frames per written chunk (resume granularity)")
+    batch_size: int = Field(1, gt=0, description="frames per teacher call for teachers that evaluate batches "
+                            "(CHGNet, SevenNet, students; others one at a time)")
     stride: int = Field(1, gt=0, description="label every STRIDE-th sampled frame")
 
     @model_validator(mode="after")
@@ -446,6 +455,11 @@ class CampaignConfig(Section):
     teacher_overrides: dict[TeacherId, TeacherOverride] = Field(
         default_factory=dict, description="per-teacher checkpoint or environment overrides")
     systems: dict[SystemName, SystemConfig] = Field(min_length=1, description="systems by name (used in paths)")
+    device: Device = Field("auto", description="torch device of every computing stage: auto (CUDA if the machine "
+                           "running the job sees one, else CPU; books no GPU), cpu, or cuda / cuda:N (one GPU booked "
+                           "per job)")
+    devices: dict[Literal[COMPUTE_STAGES], Device] = Field(
+        default_factory=dict, description="per-stage overrides of device, keyed by rule: " + ", ".join(COMPUTE_STAGES))
     sampling: SamplingConfig = Field(default_factory=SamplingConfig)
     labelling: LabellingConfig = Field(default_factory=LabellingConfig)
     student: StudentConfig = Field(default_factory=lambda: MaceStudent(backbone="mace"),
@@ -575,6 +589,22 @@ class CampaignConfig(Section):
         return problems
 
     # ---------------------------------------------------------------- resolved settings (workflow API)
+    def device_for(self, stage: str, teacher: str | None = None) -> str:
+        """The ``--device`` of ``stage``'s jobs: ``devices.<stage>``, else ``device``; ``cpu`` for the
+        teacher stages of CPU-only teachers (tblite, SPC/Fw). ``auto`` is resolved where the job runs."""
+        if stage not in COMPUTE_STAGES:
+            raise ValueError(f"unknown stage {stage!r}; stages that compute: {', '.join(COMPUTE_STAGES)}")
+        if stage in TEACHER_STAGES and teacher is not None and runs_on_cpu_only(self.catalog()[teacher]):
+            return "cpu"
+        return self.devices.get(stage, self.device)
+
+    def gpus_for(self, stage: str, teacher: str | None = None) -> int:
+        """GPUs a job of ``stage`` books (the rules' ``gpu`` resource): 1 when its device names CUDA, else 0.
+
+        The workflow is planned on the submitting host, which need not see the cluster's GPUs, so
+        ``auto`` books none: give ``cuda`` to run on booked GPUs."""
+        return int(is_cuda(self.device_for(stage, teacher)))
+
     @property
     def teacher_ids(self) -> list[str]:
         """The campaign's teacher ids, in config order."""
@@ -677,7 +707,7 @@ class CampaignConfig(Section):
     def iteration_label_split(self, round_: int) -> dict[str, Any]:
         """``lesdistill label`` arguments of round ``round_``: no test frames, seed + ``round_``."""
         labelling = self.labelling
-        return {"seed": labelling.seed + round_, "chunk": labelling.chunk,
+        return {"seed": labelling.seed + round_, "chunk": labelling.chunk, "batch_size": labelling.batch_size,
                 "validation_fraction": labelling.validation_fraction, "test_fraction": 0.0}
 
     def training_settings(self, system: str) -> TrainSettings:
@@ -714,7 +744,8 @@ class CampaignConfig(Section):
         training frames). Otherwise the labelling fractions over all sampled frames.
         """
         entry, labelling = self.systems[system], self.labelling
-        split = {"stride": labelling.stride, "seed": labelling.seed, "chunk": labelling.chunk, "max_frames": None,
+        split = {"stride": labelling.stride, "seed": labelling.seed, "chunk": labelling.chunk,
+                 "batch_size": labelling.batch_size, "max_frames": None,
                  "validation_fraction": labelling.validation_fraction, "test_fraction": labelling.test_fraction}
         if entry.train_frames is not None:
             total = entry.train_frames + entry.test_frames

@@ -95,3 +95,14 @@ def groups_option(wildcards):
     """--groups of `lesdistill response` for the system's builder (HCl: hydronium; TiO2: water layers)."""
     name = DECOMPOSITIONS[CAMPAIGN.systems[wildcards.system].builder]
     return f"--groups {name}" if name else ""
+
+
+def device_option(stage):
+    """Params function: `--device <device>` of a stage's jobs (config `device`, `devices.<stage>`)."""
+    return lambda wildcards: f"--device {CAMPAIGN.device_for(stage, wildcards.get('teacher'))}"
+
+
+def gpus(stage):
+    """Resource function: GPUs a stage's job books, 1 exactly when its device names CUDA (the SLURM
+    profile turns it into --gpus=1); `auto` and `cpu` book none."""
+    return lambda wildcards: CAMPAIGN.gpus_for(stage, wildcards.get("teacher"))

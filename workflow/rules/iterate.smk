@@ -11,6 +11,8 @@ rule explore:
         settings="results/settings/{system}/explore{round}_md.yaml",
     output:
         "results/{teacher}/{system}/iteration{round}/explore.nc",
+    params:
+        device=device_option("explore"),
     log:
         "logs/explore/{teacher}/{system}/{round}.log",
     benchmark:
@@ -19,12 +21,12 @@ rule explore:
     resources:
         mem_mb=lambda wildcards, attempt: 8000 * attempt,
         runtime=lambda wildcards, attempt: 240 * attempt,
-        gpu=1,
+        gpu=gpus("explore"),
     conda:
         BASE_ENV
     shell:
         "lesdistill md {input.structure} --student {input.student} --settings {input.settings} --end-on-guard "
-        "-o {output} > {log} 2>&1"
+        "{params.device} -o {output} > {log} 2>&1"
 
 
 rule relabel:
@@ -34,6 +36,7 @@ rule relabel:
     output:
         "results/{teacher}/{system}/iteration{round}/labels.nc",
     params:
+        device=device_option("relabel"),
         command=lambda w: lesdistill(w.teacher),
         catalog=catalog_option,
         split=lambda w: " ".join(f"--{k.replace('_', '-')} {v}"
@@ -46,12 +49,12 @@ rule relabel:
     resources:
         mem_mb=lambda wildcards, attempt: 8000 * attempt,
         runtime=lambda wildcards, attempt: 240 * attempt,
-        gpu=1,
+        gpu=gpus("relabel"),
     conda:
         teacher_env
     shell:
         "{params.command} label {input.frames} --teacher {wildcards.teacher} {params.catalog} {params.split} "
-        "-o {output} > {log} 2>&1"
+        "{params.device} -o {output} > {log} 2>&1"
 
 
 rule retrain:
@@ -61,6 +64,8 @@ rule retrain:
         settings="results/settings/{system}/iteration.yaml",
     output:
         "results/{teacher}/{system}/iteration{round}/student.pt",
+    params:
+        device=device_option("retrain"),
     log:
         "logs/retrain/{teacher}/{system}/{round}.log",
     benchmark:
@@ -69,8 +74,9 @@ rule retrain:
     resources:
         mem_mb=lambda wildcards, attempt: 8000 * attempt,
         runtime=lambda wildcards, attempt: 720 * attempt,
-        gpu=1,
+        gpu=gpus("retrain"),
     conda:
         BASE_ENV
     shell:
-        "lesdistill train {input.labels} --init {input.student} --settings {input.settings} -o {output} > {log} 2>&1"
+        "lesdistill train {input.labels} --init {input.student} --settings {input.settings} {params.device} "
+        "-o {output} > {log} 2>&1"

@@ -5,6 +5,7 @@ rule label:
     output:
         "results/{teacher}/{system}/labels.nc",
     params:
+        device=device_option("label"),
         command=lambda w: lesdistill(w.teacher),
         catalog=catalog_option,
         split=lambda w: " ".join(f"--{k.replace('_', '-')} {v}" for k, v in CAMPAIGN.label_split(w.system).items()
@@ -17,9 +18,9 @@ rule label:
     resources:
         mem_mb=lambda wildcards, attempt: 8000 * attempt,
         runtime=lambda wildcards, attempt: 240 * attempt,
-        gpu=1,
+        gpu=gpus("label"),
     conda:
         teacher_env
     shell:
         "{params.command} label {input.frames} --teacher {wildcards.teacher} {params.catalog} {params.split} "
-        "-o {output} > {log} 2>&1"
+        "{params.device} -o {output} > {log} 2>&1"

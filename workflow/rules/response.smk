@@ -5,6 +5,7 @@ rule response:
     output:
         "results/{teacher}/{system}/response.nc",
     params:
+        device=device_option("response"),
         groups=groups_option,
         epsilon_inf=lambda w: CAMPAIGN.systems[w.system].epsilon_inf,
         stride=CAMPAIGN.response.stride,
@@ -18,13 +19,13 @@ rule response:
     resources:
         mem_mb=lambda wildcards, attempt: 8000 * attempt,
         runtime=lambda wildcards, attempt: 720 * attempt,
-        gpu=1,
+        gpu=gpus("response"),
     conda:
         BASE_ENV
     shell:
         "lesdistill response {input.trajectory} --student {input.student} {params.groups} "
         "--epsilon-inf {params.epsilon_inf} --stride {params.stride} --bec-stride {params.bec_stride} "
-        "--chunk {params.chunk} -o {output} > {log} 2>&1"
+        "--chunk {params.chunk} {params.device} -o {output} > {log} 2>&1"
 
 
 rule ir:

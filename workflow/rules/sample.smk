@@ -5,6 +5,7 @@ rule relax:
     output:
         "results/{teacher}/{system}/relaxed.extxyz",
     params:
+        device=device_option("relax"),
         command=lambda w: lesdistill(w.teacher),
         catalog=catalog_option,
         fmax=CAMPAIGN.sampling.relax_fmax,
@@ -17,12 +18,12 @@ rule relax:
     resources:
         mem_mb=lambda wildcards, attempt: 8000 * attempt,
         runtime=lambda wildcards, attempt: 60 * attempt,
-        gpu=1,
+        gpu=gpus("relax"),
     conda:
         teacher_env
     shell:
         "{params.command} relax {input.structure} --teacher {wildcards.teacher} {params.catalog} "
-        "--fmax {params.fmax} --steps {params.steps} -o {output} > {log} 2>&1"
+        "--fmax {params.fmax} --steps {params.steps} {params.device} -o {output} > {log} 2>&1"
 
 
 rule sample:
@@ -33,6 +34,7 @@ rule sample:
     output:
         "results/{teacher}/{system}/sample.nc",
     params:
+        device=device_option("sample"),
         command=lambda w: lesdistill(w.teacher),
         catalog=catalog_option,
     log:
@@ -43,9 +45,9 @@ rule sample:
     resources:
         mem_mb=lambda wildcards, attempt: 8000 * attempt,
         runtime=lambda wildcards, attempt: 720 * attempt,
-        gpu=1,
+        gpu=gpus("sample"),
     conda:
         teacher_env
     shell:
         "{params.command} md {input.structure} --teacher {wildcards.teacher} {params.catalog} "
-        "--settings {input.settings} -o {output} > {log} 2>&1"
+        "--settings {input.settings} {params.device} -o {output} > {log} 2>&1"

@@ -5,6 +5,8 @@ rule student_md:
         settings="results/settings/{system}/student_md.yaml",
     output:
         "results/{teacher}/{system}/md.nc",
+    params:
+        device=device_option("student_md"),
     log:
         "logs/student_md/{teacher}/{system}.log",
     benchmark:
@@ -13,9 +15,9 @@ rule student_md:
     resources:
         mem_mb=lambda wildcards, attempt: 8000 * attempt,
         runtime=lambda wildcards, attempt: 1440 * attempt,
-        gpu=1,
+        gpu=gpus("student_md"),
     conda:
         BASE_ENV
     shell:
         "lesdistill md {input.structure} --student {input.student} --settings {input.settings} "
-        "-o {output} > {log} 2>&1"
+        "{params.device} -o {output} > {log} 2>&1"

@@ -5,6 +5,8 @@ rule train:
         settings="results/settings/{system}/training.yaml",
     output:
         "results/{teacher}/{system}/student.pt",
+    params:
+        device=device_option("train"),
     log:
         "logs/train/{teacher}/{system}.log",
     benchmark:
@@ -13,11 +15,11 @@ rule train:
     resources:
         mem_mb=lambda wildcards, attempt: 8000 * attempt,
         runtime=lambda wildcards, attempt: 720 * attempt,
-        gpu=1,
+        gpu=gpus("train"),
     conda:
         BASE_ENV
     shell:
-        "lesdistill train {input.labels} --model {input.model} --settings {input.settings} -o {output} > {log} 2>&1"
+        "lesdistill train {input.labels} --model {input.model} --settings {input.settings} {params.device} -o {output} > {log} 2>&1"
 
 
 rule finetune:
@@ -29,6 +31,7 @@ rule finetune:
     output:
         "results/{teacher}/{system}/student_finetuned.pt",
     params:
+        device=device_option("finetune"),
         replay=lambda w, input: f"--replay {input.labels}" if CAMPAIGN.finetune.replay_fraction > 0 else "",
     log:
         "logs/finetune/{teacher}/{system}.log",
@@ -38,9 +41,9 @@ rule finetune:
     resources:
         mem_mb=lambda wildcards, attempt: 8000 * attempt,
         runtime=lambda wildcards, attempt: 240 * attempt,
-        gpu=1,
+        gpu=gpus("finetune"),
     conda:
         BASE_ENV
     shell:
         "lesdistill train {input.data} --init {input.student} --compare {input.labels} {params.replay} "
-        "--settings {input.settings} -o {output} > {log} 2>&1"
+        "--settings {input.settings} {params.device} -o {output} > {log} 2>&1"
