@@ -91,7 +91,7 @@ def split_assignment(n_frames: int, validation_fraction: float, test_fraction: f
     return codes
 
 
-def _labels(atoms: Atoms, calculator, with_stress: bool) -> dict[str, np.ndarray]:
+def frame_labels(atoms: Atoms, calculator, with_stress: bool) -> dict[str, np.ndarray]:
     """Energy (eV), forces (N, 3) eV/Å and, with ``with_stress``, Voigt stress (6,) eV/Å³ of one frame."""
     atoms.calc = calculator
     labels = {"energy": np.float64(atoms.get_potential_energy()), "forces": atoms.get_forces()}
@@ -153,7 +153,7 @@ def label_frames(source: Path, spec: TeacherSpec, output: Path, *, device: str =
 
         def label_range(first: int, stop: int) -> list[dict[str, np.ndarray]]:
             labels = (labeller(frames[first:stop], with_stress) if labeller is not None
-                      else [_labels(frames[first], calculator, with_stress)])
+                      else [frame_labels(frames[first], calculator, with_stress)])
             progress.update(start + stop)
             return labels
 

@@ -3,6 +3,11 @@ cross-device resume, CPU-only teachers."""
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
@@ -189,3 +194,26 @@ def test_chunked_evaluation_halves_on_out_of_memory_and_raises_at_one(capsys):
         ChunkedEvaluation(4, torch.device("cpu"), "test").map(fails("CUDA error: out of memory"), 3)
     with pytest.raises(RuntimeError, match="shape mismatch"):  # other errors are not retried
         ChunkedEvaluation(4, torch.device("cpu"), "test").map(fails("shape mismatch"), 4)
+
+
+def test_gpu_benchmark_runs_on_the_cpu_in_quick_mode_and_writes_only_where_asked(tmp_path):
+    root = Path(__file__).resolve().parent.parent
+    committed = root / "benchmarks" / "results" / "gpu.json"
+    before = committed.stat().st_mtime_ns if committed.exists() else None
+    output = tmp_path / "gpu.json"
+    result = subprocess.run([sys.executable, str(root / "benchmarks" / "gpu.py"), "--device", "cpu", "--quick",
+                             "--threads", "1", "--output", str(output)], capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    payload = json.loads(output.read_text())
+    assert payload["quick"] is True and payload["machine"]["device"] == "cpu"
+    metrics = {name: entry["value"] for name, entry in payload["metrics"].items()}
+    for name in ("les_kspace_water-24_float64_cpu_s", "les_pme_water-24_float64_cpu_s",
+                 "md_cace_water-24_float32_cpu_steps_per_s", "md_mace_water-24_float64_cpu_steps_per_s",
+                 "response_cace_water-24_float32_cpu_over_md", "train_cace_epoch_8x24_float64_cpu_s",
+                 "label_chgnet-0.3.0_batched_speedup", "label_student-cace_batch2_frames_per_s"):
+        assert metrics[name] > 0, name
+    assert (committed.stat().st_mtime_ns if committed.exists() else None) == before
+    if not CUDA:
+        refused = subprocess.run([sys.executable, str(root / "benchmarks" / "gpu.py"), "--quick"], capture_output=True,
+                                 text=True, timeout=600)
+        assert refused.returncode == 2 and "CUDA is not available here" in refused.stderr

@@ -35,7 +35,7 @@ class Student(nn.Module):
             raise ValueError(f"unknown backbone {backbone!r}; known: {sorted(BACKBONES)}")
         self.backbone = BACKBONES[backbone](**backbone_config)
         n_features = self.backbone.n_features
-        self.head = ChargeHead(**(head_config or {"n_features": n_features}))
+        self.head = ChargeHead(**{"n_features": n_features, **(head_config or {})})
         energies = torch.zeros(119, dtype=torch.get_default_dtype())
         for number, value in (element_energies or {}).items():
             energies[int(number)] = float(value)
