@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 import textwrap
 from pathlib import Path
 
@@ -144,6 +145,36 @@ def test_batched_labels_equal_one_at_a_time(frames_file, tmp_path, capsys, teach
     for name in ("energy", "forces", "stress"):
         assert np.allclose(batched[name].values, single[name].values, rtol=tolerance, atol=tolerance), name
     assert np.abs(single.forces.values).max() > 1e-3  # not trivially zero
+
+
+def test_batched_mace_labels_equal_one_at_a_time(frames_file, tmp_path, capsys):
+    """A float64 MACE model built from scratch, loaded through the mace adapter as a catalog teacher."""
+    script = textwrap.dedent(f"""
+        import numpy as np, torch
+        from e3nn import o3
+        from mace import modules
+        torch.set_default_dtype(torch.float64)
+        block = modules.interaction_classes["RealAgnosticResidualInteractionBlock"]
+        torch.manual_seed(0)
+        model = modules.ScaleShiftMACE(r_max=3.5, num_bessel=6, num_polynomial_cutoff=5, max_ell=1,
+            interaction_cls=block, interaction_cls_first=block, num_interactions=2, num_elements=2,
+            hidden_irreps=o3.Irreps("4x0e+4x1o"), MLP_irreps=o3.Irreps("4x0e"),
+            atomic_energies=np.array([-13.6, -2041.0]), avg_num_neighbors=10.0, atomic_numbers=[1, 8],
+            correlation=2, gate=torch.nn.functional.silu, atomic_inter_scale=1.0, atomic_inter_shift=0.0)
+        torch.save(model, {str(tmp_path / 'mace.model')!r})
+    """)
+    subprocess.run([sys.executable, "-c", script], check=True, capture_output=True,
+                   env={**os.environ, "TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD": "1"})
+    catalog = tmp_path / "catalog.yaml"
+    catalog.write_text(f"mace-scratch: {{family: mace, package: mace-torch, env: base, checkpoint: {tmp_path / 'mace.model'}, "
+                       "level_of_theory: none, training_set: none, licence: MIT}\n")
+    single = _label(frames_file, tmp_path / "single.nc", "--teacher", "mace-scratch", "--catalog", str(catalog))
+    batched = _label(frames_file, tmp_path / "batched.nc", "--teacher", "mace-scratch", "--catalog", str(catalog),
+                     "--batch-size", "3")
+    assert "one frame at a time" not in capsys.readouterr().err
+    for name in ("energy", "forces", "stress"):
+        assert np.allclose(batched[name].values, single[name].values, rtol=1e-9, atol=1e-10), name
+    assert np.abs(single.forces.values).max() > 1e-3
 
 
 def test_teachers_without_batches_label_one_at_a_time_and_say_so(frames_file, tmp_path, capsys):

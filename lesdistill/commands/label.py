@@ -26,7 +26,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     parser.add_argument("--chunk", type=int, default=8,
                         help="frames per written chunk, the resume granularity (default 8; at least --batch-size)")
     parser.add_argument("--batch-size", type=int, default=1,
-                        help="frames per teacher call for teachers that evaluate batches (CHGNet, SevenNet, students; "
+                        help="frames per teacher call for teachers that evaluate batches (CHGNet, SevenNet, MACE, students; "
                              "others: one at a time, said in the log); halved on out-of-memory (default 1)")
     parser.add_argument("-o", "--output", type=Path, required=True, help="labelled dataset (netCDF)")
     parser.add_argument("--extxyz", type=Path, default=None, help="also export the dataset to extxyz")

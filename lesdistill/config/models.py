@@ -366,7 +366,7 @@ class LabellingConfig(Section):
     seed: int = Field(0, ge=0, description="seed of the split")
     chunk: int = Field(8, gt=0, description="frames per written chunk (resume granularity)")
     batch_size: int = Field(1, gt=0, description="frames per teacher call for teachers that evaluate batches "
-                            "(CHGNet, SevenNet, students; others one at a time)")
+                            "(CHGNet, SevenNet, MACE, students; others one at a time)")
     stride: int = Field(1, gt=0, description="label every STRIDE-th sampled frame")
 
     @model_validator(mode="after")

@@ -7,10 +7,12 @@ labelling through ASE gives: ``energy`` (eV), ``forces`` (N, 3) eV/Å and, with 
 
 - CHGNet: ``CHGNet.predict_structure`` on a list of structures (its batched graph forward);
 - SevenNet: the frames' graphs collated into one batch for ``AtomGraphSequential``;
+- MACE: the frames' graphs in one ``Batch`` through every model of the calculator (ensembles
+  averaged, as the calculator does); not with ``use_compile`` (padded graphs);
 - lesdistill students: frames concatenated with a batch index (one forward and backward pass).
 
-MACE, fairchem, Orb and PET batch too in their libraries, but no test model of theirs runs here:
-they label one frame at a time until a batched path can be checked against it.
+fairchem, Orb and PET batch too in their libraries, but none of their models runs here: they label
+one frame at a time until a batched path can be checked against the calculator.
 """
 
 from __future__ import annotations
@@ -76,6 +78,42 @@ def _sevenn(calculator, frames: list[Atoms], with_stress: bool) -> list[Labels]:
     return labels
 
 
+def _mace(calculator, frames: list[Atoms], with_stress: bool) -> list[Labels]:
+    from mace import data as mace_data
+    from mace.tools import torch_geometric, torch_tools
+
+    keys = mace_data.KeySpecification(info_keys=calculator.info_keys,
+                                      arrays_keys={**calculator.arrays_keys, calculator.charges_key: "charges"})
+    with torch_tools.default_dtype(calculator.default_dtype):
+        graphs = [mace_data.AtomicData.from_config(
+            mace_data.config_from_atoms(atoms, key_specification=keys, head_name=calculator.head),
+            z_table=calculator.z_table, cutoff=calculator.r_max, heads=calculator.available_heads) for atoms in frames]
+    base = torch_geometric.Batch.from_data_list(graphs).to(calculator.device)
+    sums: dict[str, torch.Tensor] = {}
+    for model in calculator.models:
+        batch = base.clone()
+        dtype = next(model.parameters()).dtype
+        for key in batch.keys:
+            if torch.is_tensor(batch[key]) and torch.is_floating_point(batch[key]):
+                batch[key] = batch[key].to(dtype=dtype)
+        out = model(batch.to_dict(), compute_stress=with_stress, training=False)
+        for name in ("energy", "forces", "stress") if with_stress else ("energy", "forces"):
+            sums[name] = sums.get(name, 0) + out[name].detach().double()
+    energy_unit, length_unit = calculator.energy_units_to_eV, calculator.length_units_to_A
+    energy = (sums["energy"] / len(calculator.models)).cpu().numpy() * energy_unit
+    forces = (sums["forces"] / len(calculator.models)).cpu().numpy() * energy_unit / length_unit
+    stress = (sums["stress"] / len(calculator.models)).cpu().numpy() * energy_unit / length_unit**3 if with_stress \
+        else None
+    ends = np.cumsum([len(atoms) for atoms in frames])
+    labels = []
+    for k, (start, stop) in enumerate(zip(np.concatenate([[0], ends[:-1]]), ends)):
+        label = {"energy": np.float64(energy[k]), "forces": forces[start:stop]}
+        if with_stress:
+            label["stress"] = full_3x3_to_voigt_6_stress(stress[k])
+        labels.append(label)
+    return labels
+
+
 def _student(calculator, frames: list[Atoms], with_stress: bool) -> list[Labels]:
     model, device, dtype = calculator.model, calculator.device, calculator.dtype
     counts = [len(atoms) for atoms in frames]
@@ -102,6 +140,7 @@ def _student(calculator, frames: list[Atoms], with_stress: bool) -> list[Labels]
 LABELLERS: dict[str, Callable] = {
     "chgnet.model.dynamics.CHGNetCalculator": _chgnet,
     "sevenn.calculator.SevenNetCalculator": _sevenn,
+    "mace.calculators.mace.MACECalculator": _mace,
     "lesdistill.calculator.StudentCalculator": _student,
 }
 
@@ -110,6 +149,7 @@ def batch_labeller(calculator) -> BatchLabeller | None:
     """The batched labeller of ``calculator``, or None when its library has none here."""
     kind = type(calculator)
     labeller = LABELLERS.get(f"{kind.__module__}.{kind.__qualname__}")
-    if labeller is None or (labeller is _sevenn and not hasattr(calculator.model, "set_is_batch_data")):
+    if labeller is None or (labeller is _sevenn and not hasattr(calculator.model, "set_is_batch_data")) or (
+            labeller is _mace and (getattr(calculator, "use_compile", False) or calculator.model_type != "MACE")):
         return None
     return lambda frames, with_stress: labeller(calculator, frames, with_stress)
