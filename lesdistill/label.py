@@ -145,6 +145,7 @@ def label_frames(source: Path, spec: TeacherSpec, output: Path, *, device: str =
                 variables = ["positions", "cell", "energy", "forces", "step"] + (["stress"] if with_stress else [])
                 attrs = provenance(title="lesdistill labelled dataset", command="label", teacher=spec.id, teacher_sha256=spec.sha256 or "unverified",
                                    level_of_theory=spec.level_of_theory, device=device, source=str(source),
+                                   batch_size=batch_size if labeller is not None else 1,
                                    label_request=json.dumps(asdict(request), sort_keys=True))
                 create_trajectory(partial, frames[0], variables, attrs)
         batch: dict[str, list] = {name: [] for name in ("positions", "cell", "step", "energy", "forces")}

@@ -141,7 +141,8 @@ def test_batched_labels_equal_one_at_a_time(frames_file, tmp_path, capsys, teach
     single = _label(frames_file, tmp_path / "single.nc", "--teacher", teacher, *catalog)
     batched = _label(frames_file, tmp_path / "batched.nc", "--teacher", teacher, *catalog, "--batch-size", "3")
     assert "one frame at a time" not in capsys.readouterr().err
-    assert batched.attrs["device"] == "cpu" and list(batched.step.values) == list(range(7))
+    assert batched.attrs["device"] == "cpu" and batched.attrs["batch_size"] == "3"
+    assert list(batched.step.values) == list(range(7))
     for name in ("energy", "forces", "stress"):
         assert np.allclose(batched[name].values, single[name].values, rtol=tolerance, atol=tolerance), name
     assert np.abs(single.forces.values).max() > 1e-3  # not trivially zero
