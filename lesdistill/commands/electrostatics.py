@@ -11,7 +11,6 @@ import argparse
 import time
 from pathlib import Path
 
-import ase.io
 import numpy as np
 import torch
 import xarray as xr
@@ -19,7 +18,12 @@ import xarray as xr
 from ..autodiff import energy_forces_stress
 from ..device import add_device_option, resolve_device, synchronize
 from ..electrostatics import born_effective_charges, ewald_energy, point_charge_energy
+from ..config.models import CaceStudent, WaterSystem
+from ..io.atomic import atomic_path
+from ..io.records import MadeFrom
+from ..io.structures import read_structures
 from ..provenance import provenance
+from .options import check_options, made_from_args
 
 NAME = "electrostatics"
 
@@ -40,14 +44,7 @@ def parse_charges(text: str) -> dict[str, float]:
 
 def read_frames(path: Path) -> list:
     """All frames of ``path`` with one atom count and composition, or ValueError naming the file."""
-    if not path.exists():
-        raise ValueError(f"structure file {path} does not exist")
-    try:
-        frames = ase.io.read(path, index=":")
-    except Exception as error:  # ASE raises many types for unreadable files
-        raise ValueError(f"cannot read structures from {path}: {error}") from error
-    if not frames:
-        raise ValueError(f"{path} holds no structures")
+    frames = read_structures(path)
     symbols = frames[0].get_chemical_symbols()
     for i, atoms in enumerate(frames):
         if atoms.get_chemical_symbols() != symbols:
@@ -69,6 +66,15 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     add_device_option(parser, "the sums")
     parser.add_argument("-o", "--output", type=Path, required=True, help="output netCDF path")
     return parser
+
+
+def made_from(args: argparse.Namespace) -> MadeFrom:
+    """The structures and the options (the config's ranges: σ, dl, ε∞ > 0)."""
+    check_options(args, CaceStudent, {"sigma": "sigma", "dl": "dl"})
+    check_options(args, WaterSystem, {"epsilon_inf": "epsilon_inf"})
+    if args.mesh_spacing is not None and not args.mesh_spacing > 0:
+        raise ValueError(f"--mesh-spacing {args.mesh_spacing}: must be positive (Å)")
+    return made_from_args(args, NAME, ("structures",))
 
 
 def run(args: argparse.Namespace) -> None:
@@ -137,8 +143,8 @@ def run(args: argparse.Namespace) -> None:
         ),
     )
     _annotate(dataset)
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    dataset.to_netcdf(args.output)
+    with atomic_path(args.output) as tmp:
+        dataset.to_netcdf(tmp)
     _print_summary(dataset, periodic)
     print(f"wrote {args.output}")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import pickle
 from types import ModuleType
 
 from ..device import check_device, resolve_device
@@ -43,7 +44,12 @@ def teacher_device(spec: TeacherSpec, setting: str = "auto") -> str:
 def load_teacher(teacher: str | TeacherSpec, device: str = "auto", catalog: dict[str, TeacherSpec] | None = None):
     """An ASE calculator for ``teacher`` on ``device`` (see :func:`teacher_device`), from local files only."""
     spec = resolve(teacher, catalog)
-    return adapter_of(spec).load(spec, teacher_device(spec, device))
+    try:
+        return adapter_of(spec).load(spec, teacher_device(spec, device))
+    except (pickle.UnpicklingError, EOFError, RuntimeError, AttributeError) as error:
+        problem = " ".join(str(error).split())[:300] or type(error).__name__
+        raise ValueError(f"cannot load the checkpoint of teacher {spec.id!r} (corrupted or not a "
+                         f"{spec.family} model): {problem}") from error
 
 
 def apply_charge_and_spin(atoms, spec: TeacherSpec, charge: int = 0, spin: int = 1):

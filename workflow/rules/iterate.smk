@@ -25,8 +25,8 @@ rule explore:
     conda:
         BASE_ENV
     shell:
-        "lesdistill md {input.structure} --student {input.student} --settings {input.settings} --end-on-guard "
-        "{params.device} -o {output} > {log} 2>&1"
+        "lesdistill md {input.structure:q} --student {input.student:q} --settings {input.settings:q} --end-on-guard "
+        "{params.device:q} -o {output:q} > {log:q} 2>&1"
 
 
 rule relabel:
@@ -39,8 +39,8 @@ rule relabel:
         device=device_option("relabel"),
         command=lambda w: lesdistill(w.teacher),
         catalog=catalog_option,
-        split=lambda w: " ".join(f"--{k.replace('_', '-')} {v}"
-                                 for k, v in CAMPAIGN.iteration_label_split(int(w.round)).items()),
+        split=lambda w: [a for k, v in CAMPAIGN.iteration_label_split(int(w.round)).items()
+                         for a in (f"--{k.replace('_', '-')}", str(v))],
     log:
         "logs/relabel/{teacher}/{system}/{round}.log",
     benchmark:
@@ -53,8 +53,8 @@ rule relabel:
     conda:
         teacher_env
     shell:
-        "{params.command} label {input.frames} --teacher {wildcards.teacher} {params.catalog} {params.split} "
-        "{params.device} -o {output} > {log} 2>&1"
+        "{params.command:q} label {input.frames:q} --teacher {wildcards.teacher:q} {params.catalog:q} {params.split:q} "
+        "{params.device:q} -o {output:q} > {log:q} 2>&1"
 
 
 rule retrain:
@@ -78,5 +78,5 @@ rule retrain:
     conda:
         BASE_ENV
     shell:
-        "lesdistill train {input.labels} --init {input.student} --settings {input.settings} {params.device} "
-        "-o {output} > {log} 2>&1"
+        "lesdistill train {input.labels:q} --init {input.student:q} --settings {input.settings:q} {params.device:q} "
+        "-o {output:q} > {log:q} 2>&1"

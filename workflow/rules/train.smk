@@ -19,7 +19,7 @@ rule train:
     conda:
         BASE_ENV
     shell:
-        "lesdistill train {input.labels} --model {input.model} --settings {input.settings} {params.device} -o {output} > {log} 2>&1"
+        "lesdistill train {input.labels:q} --model {input.model:q} --settings {input.settings:q} {params.device:q} -o {output:q} > {log:q} 2>&1"
 
 
 rule finetune:
@@ -32,7 +32,7 @@ rule finetune:
         "results/{teacher}/{system}/student_finetuned.pt",
     params:
         device=device_option("finetune"),
-        replay=lambda w, input: f"--replay {input.labels}" if CAMPAIGN.finetune.replay_fraction > 0 else "",
+        replay=lambda w, input: ["--replay", input.labels] if CAMPAIGN.finetune.replay_fraction > 0 else [],
     log:
         "logs/finetune/{teacher}/{system}.log",
     benchmark:
@@ -45,5 +45,5 @@ rule finetune:
     conda:
         BASE_ENV
     shell:
-        "lesdistill train {input.data} --init {input.student} --compare {input.labels} {params.replay} "
-        "--settings {input.settings} {params.device} -o {output} > {log} 2>&1"
+        "lesdistill train {input.data:q} --init {input.student:q} --compare {input.labels:q} {params.replay:q} "
+        "--settings {input.settings:q} {params.device:q} -o {output:q} > {log:q} 2>&1"
