@@ -59,7 +59,10 @@ def test_a_bad_device_on_the_command_line_exits_2(tmp_path, capsys):
         main(["response", "x.nc", "--student", "s.pt", "--device", "gpu", "-o", str(tmp_path / "r.nc")])
     assert exit_.value.code == 2 and "device must be auto, cpu, cuda or cuda:N, got 'gpu'" in capsys.readouterr().err
     if not CUDA:
-        assert main(["electrostatics", "x.extxyz", "--charges", "O=-0.8,H=0.4", "--device", "cuda",
+        from lesdistill.systems import water_box
+
+        water_box(4, seed=1).write(tmp_path / "water.extxyz")
+        assert main(["electrostatics", str(tmp_path / "water.extxyz"), "--charges", "O=-0.8,H=0.4", "--device", "cuda",
                      "-o", str(tmp_path / "e.nc")]) == 2
         assert "CUDA is not available here" in capsys.readouterr().err
 
