@@ -6,7 +6,8 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from ase.data import atomic_numbers
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 
 class TrainSettings(BaseModel):
@@ -39,8 +40,18 @@ class TrainSettings(BaseModel):
     checkpoint_every: int = Field(50, gt=0, description="optimiser steps between checkpoints")
     replay_fraction: float = Field(0.0, ge=0, le=1, description="fine-tuning: replayed frames of the earlier data "
                                    "set per new training frame (forces only)")
-    time_limit_minutes: float | None = Field(None, gt=0, description="stop after the epoch that passes this wall "
-                                             "time (minutes; a resumed run counts afresh)")
+    time_limit_minutes: float | None = Field(None, gt=0, description="safety stop only (training is bounded by "
+                                             "epochs): stop after the epoch that passes this wall time (minutes; a "
+                                             "resumed run counts afresh) and mark the student as stopped early")
+    sign_element: str = Field("O", pattern=r"^[A-Z][a-z]?$", description="reference element whose mean isotropic "
+                              "BEC is made negative to fix the global sign of the latent charges")
+
+    @field_validator("sign_element")
+    @classmethod
+    def _known_element(cls, value: str) -> str:
+        if value not in atomic_numbers:
+            raise ValueError(f"unknown element {value!r}")
+        return value
 
     @model_validator(mode="after")
     def _some_loss(self) -> TrainSettings:
