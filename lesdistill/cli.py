@@ -6,10 +6,10 @@ import argparse
 import sys
 
 from . import __version__
-from .commands import build_system, electrostatics, figures, ir, label, relax, response, sample, teachers, train
+from .commands import build_system, electrostatics, figures, gate, ir, label, relax, response, sample, teachers, train
 from .teachers import TeacherUnavailableError
 
-COMMANDS = (build_system, teachers, relax, sample, label, train, response, ir, electrostatics, figures)
+COMMANDS = (build_system, teachers, relax, sample, label, train, gate, response, ir, electrostatics, figures)
 
 
 def build_parser() -> argparse.ArgumentParser:

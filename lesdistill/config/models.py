@@ -27,6 +27,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from ..md.settings import MDSettings, load_settings
+from ..quality import QualitySettings
 from ..teachers.checkpoints import bundled_name, checkpoint_root
 from ..teachers.spec import TeacherSpec, load_catalog
 from ..training.settings import TrainSettings
@@ -212,6 +213,14 @@ class IRConfig(Section):
 IROverrides = partial_model(
     IRConfig, "IROverrides",
     "Per-system overrides of the IR settings: only the keys given replace the campaign-wide values.")
+QualityOverrides = partial_model(
+    QualitySettings, "QualityOverrides",
+    "Quality-gate thresholds (also the campaign section, over the per-system defaults): only the keys given "
+    "replace the defaults.")
+#: quality-gate thresholds of each builder, under the campaign's ``quality`` and the system's own
+DEFAULT_QUALITY = {"water": {"max_force_rmse_mev_a": 60.0, "max_energy_rmse_mev_atom": 5.0},
+                   "hcl": {"max_force_rmse_mev_a": 100.0, "max_energy_rmse_mev_atom": 5.0},
+                   "tio2-water": {"max_force_rmse_mev_a": 150.0, "max_energy_rmse_mev_atom": 10.0}}
 
 
 class _SystemBase(Section):
@@ -234,6 +243,7 @@ class _SystemBase(Section):
     training: TrainOverrides | None = Field(None, description="training overrides for this system")
     student: StudentConfig | None = Field(None, description="student of this system (replaces the campaign's)")
     ir: IROverrides | None = Field(None, description="IR overrides for this system")
+    quality: QualityOverrides | None = Field(None, description="quality-gate overrides for this system")
 
     @field_validator("finetune_data")
     @classmethod
@@ -456,6 +466,9 @@ class CampaignConfig(Section):
     response: ResponseConfig = Field(default_factory=ResponseConfig)
     ir: IRConfig = Field(default_factory=IRConfig)
     iterative: IterativeConfig = Field(default_factory=IterativeConfig)
+    quality: QualityOverrides = Field(default_factory=QualityOverrides, description="quality gate after "
+                                      "training, each iterative round and fine-tuning: thresholds over the "
+                                      "per-system defaults (water: forces 60 meV/Å, energy 5 meV/atom)")
     figures: FiguresConfig = Field(default_factory=FiguresConfig)
 
     @field_validator("teachers")
@@ -520,6 +533,10 @@ class CampaignConfig(Section):
                                          f"{md['sampling'].n_frames} frames (labelling stride "
                                          f"{self.labelling.stride}: {available}); raise production_steps or "
                                          "lower sample_stride"))
+        try:
+            self.quality_settings(name)
+        except ValidationError as error:
+            problems += _section_problems(error, set_fields(system.quality), f"{here}.quality", "quality")
         try:
             ir = self.ir_settings(name)
         except ValidationError as error:
@@ -683,6 +700,13 @@ class CampaignConfig(Section):
     def training_settings(self, system: str) -> TrainSettings:
         """Campaign training settings with the system's overrides."""
         return TrainSettings.model_validate({**self.training.model_dump(), **set_fields(self.systems[system].training)})
+
+    def quality_settings(self, system: str) -> QualitySettings:
+        """Quality-gate settings of ``system``: defaults < the builder's (``DEFAULT_QUALITY``) < the campaign's
+        ``quality`` < the system's ``quality``."""
+        entry = self.systems[system]
+        return QualitySettings.model_validate({**DEFAULT_QUALITY.get(entry.builder, {}), **set_fields(self.quality),
+                                               **set_fields(entry.quality)})
 
     def student_config(self, system: str) -> MaceStudent | CaceStudent:
         """The student of ``system`` (its own, else the campaign's)."""

@@ -1,0 +1,28 @@
+# Quality gate after training, each iterative round and fine-tuning: the next stage of a cell needs
+# the verdict of the student it uses. on_fail: stop makes the gate job fail with one line naming the
+# numbers and thresholds (the cell stops there); warn writes a failing verdict that figures flag.
+
+
+rule gate:
+    input:
+        student="results/{teacher}/{system}/{model}.pt",
+        labels=gate_labels,
+        structure="results/{teacher}/{system}/relaxed.extxyz",
+        md="results/settings/{system}/student_md.yaml",
+        settings="results/settings/{system}/quality.yaml",
+    output:
+        "results/{teacher}/{system}/{model}.gate.json",
+    log:
+        "logs/gate/{teacher}/{system}/{model}.log",
+    benchmark:
+        "results/benchmarks/gate/{teacher}/{system}/{model}.tsv"
+    threads: 2
+    resources:
+        mem_mb=lambda wildcards, attempt: 8000 * attempt,
+        runtime=lambda wildcards, attempt: 60 * attempt,
+    conda:
+        BASE_ENV
+    shell:
+        "lesdistill gate {input.student} --labels {input.labels} --structure {input.structure} "
+        "--md-settings {input.md} --settings {input.settings} --label {wildcards.teacher}/{wildcards.system}/{wildcards.model} "
+        "-o {output} > {log} 2>&1"
