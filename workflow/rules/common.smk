@@ -85,11 +85,16 @@ def distilled_student(wildcards):
     return round_student(wildcards.teacher, wildcards.system, CAMPAIGN.iterative.rounds)
 
 
+def cell_md_student(teacher, system):
+    """The student that runs a cell's long MD: fine-tuned when the system has DFT data, else the distilled one."""
+    if CAMPAIGN.finetune_for(system):
+        return f"results/{teacher}/{system}/student_finetuned.pt"
+    return round_student(teacher, system, CAMPAIGN.iterative.rounds)
+
+
 def md_student(wildcards):
-    """The student that runs the long MD: fine-tuned when the system has DFT data, else the distilled one."""
-    if CAMPAIGN.finetune_for(wildcards.system):
-        return f"results/{wildcards.teacher}/{wildcards.system}/student_finetuned.pt"
-    return distilled_student(wildcards)
+    """The student that runs the long MD (:func:`cell_md_student` of the job's cell)."""
+    return cell_md_student(wildcards.teacher, wildcards.system)
 
 
 def gate_of(student):

@@ -14,6 +14,7 @@ rule make_figures:
     input:
         ir=cell_files("ir.nc"),
         response=cell_files("response.nc"),
+        gates=[gate_of(cell_md_student(t, s)) for t, s in CELLS],
     output:
         [
             report(path, category="Figures", labels=figure_caption(path))
@@ -23,6 +24,9 @@ rule make_figures:
         [path for path in FIGURES if not path.endswith(".png")],
     params:
         responses=" ".join(f"{t}/{s}=results/{t}/{s}/response.nc" for t, s in CELLS),
+        gates=" ".join(
+            f"{t}/{s}={gate_of(cell_md_student(t, s))}" for t, s in CELLS
+        ),
         groups=" ".join(f"results/{t}/{s}/ir.nc" for t, s in DECOMPOSED_CELLS),
         density=" ".join(f"results/{t}/{s}/response.nc" for t, s in DENSITY_CELLS),
         formats=" ".join(FIGURE_FORMATS),
@@ -41,4 +45,4 @@ rule make_figures:
         "lesdistill figures --out results/figures --ir {input.ir} --response {params.responses} "
         "$(test -n '{params.groups}' && echo --groups {params.groups}) "
         "$(test -n '{params.density}' && echo --density {params.density}) "
-        "--formats {params.formats} --dpi {params.dpi} > {log} 2>&1"
+        "--gate {params.gates} --formats {params.formats} --dpi {params.dpi} > {log} 2>&1"
