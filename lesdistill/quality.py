@@ -54,7 +54,7 @@ class QualitySettings(BaseModel):
                                             "mean offset removed)")
     probe_steps: int = Field(400, ge=0, description="MD steps of the stability probe (0: no probe)")
     probe_max_temperature_deviation_K: float = Field(
-        100.0, gt=0, description="largest |mean probe temperature − target| (K)")
+        100.0, gt=0, description="largest |mean temperature over the probe's second half − target| (K; NVT)")
     probe_min_distance_A: float = Field(0.6, gt=0, description="closest approach of two atoms in the probe (Å)")
     probe_max_drift_mev_atom_ps: float = Field(
         20.0, gt=0, description="largest drift of the conserved energy in the probe (meV/atom/ps)")
@@ -180,8 +180,9 @@ def probe_settings(md: MDSettings, settings: QualitySettings) -> MDSettings:
 
 
 def run_probe(student: Path | str, structure: Path | str, md: MDSettings, trajectory: Path | str) -> dict:
-    """Run the probe MD; mean temperature (K), closest approach (Å), conserved-energy drift
-    (meV/atom/ps) and steps run, or the guard's message when it stopped the run."""
+    """Run the probe MD; mean temperature over its second half (K; NVT only: NVE has no target), closest
+    approach (Å), conserved-energy drift (meV/atom/ps) and steps run, or the guard's message when it
+    stopped the run."""
     atoms = ase.io.read(structure)
     calculator = StudentCalculator(student)  # float64, as the student MD
     try:
@@ -190,8 +191,11 @@ def run_probe(student: Path | str, structure: Path | str, md: MDSettings, trajec
         return {"steps": int(error.step), "guard": str(error)}
     data = read_trajectory(path)
     time_ps = data["time_fs"].values / 1e3
-    result = {"steps": int(md.production_steps), "temperature_mean_K": float(data["temperature"].mean()),
-              "target_temperature_K": md.temperature_K, "min_distance_A": _closest_approach(data)}
+    result = {"steps": int(md.production_steps), "min_distance_A": _closest_approach(data)}
+    if md.ensemble == "nvt":
+        temperature = data["temperature"].values
+        result.update(temperature_mean_K=float(temperature[len(temperature) // 2:].mean()),
+                      target_temperature_K=md.temperature_K)
     if "conserved_energy" in data and len(time_ps) > 2:
         slope = np.polyfit(time_ps, data["conserved_energy"].values, 1)[0]
         result["drift_mev_atom_ps"] = float(1e3 * abs(slope) / data.sizes["atom"])
@@ -245,8 +249,8 @@ def _probe_failures(probe: dict, settings: QualitySettings) -> list[str]:
     if "guard" in probe:
         return [f"probe MD stopped: {probe['guard']}"]
     failures = []
-    deviation = abs(probe["temperature_mean_K"] - probe["target_temperature_K"])
-    if not deviation <= settings.probe_max_temperature_deviation_K:
+    deviation = abs(probe.get("temperature_mean_K", math.nan) - probe.get("target_temperature_K", math.nan))
+    if math.isfinite(deviation) and not deviation <= settings.probe_max_temperature_deviation_K:
         failures.append(f"probe mean temperature {probe['temperature_mean_K']:.0f} K is {deviation:.0f} K from the "
                         f"target > probe_max_temperature_deviation_K {settings.probe_max_temperature_deviation_K:g}")
     if not probe["min_distance_A"] >= settings.probe_min_distance_A:
