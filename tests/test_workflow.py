@@ -78,7 +78,8 @@ def test_iterative_rounds_chain_student_md_relabelling_and_retraining(tmp_path):
     assert result.returncode == 0, result.stderr
     for stage in ("explore", "relabel", "retrain"):
         assert job_count(result.stdout, stage) == 2 * 3, stage
-    assert job_count(result.stdout, "total") == 29 + 3 * 6 + 2 + 1  # + two explore settings, one iteration settings
+    assert job_count(result.stdout, "gate") == 3 * 3  # the first student and each round's
+    assert job_count(result.stdout, "total") == 33 + 3 * 6 + 2 * 3 + 2 + 1  # + two explore settings, one iteration settings
     cell = "results/chgnet-0.3.0/water"
     assert (f"lesdistill train {cell}/labels.nc {cell}/iteration1/labels.nc {cell}/iteration2/labels.nc "
             f"--init {cell}/iteration1/student.pt") in result.stdout
