@@ -22,7 +22,6 @@ import ase.io
 import numpy as np
 import torch
 import vesin
-import yaml
 from ase.data import chemical_symbols
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -34,7 +33,9 @@ from .md.reader import read_trajectory
 from .md.settings import MDSettings
 from .models.student import load_student
 from .provenance import provenance
-from .teachers.checkpoints import sha256_of
+from .io.atomic import write_text
+from .io.documents import load_mapping
+from .io.hashing import sha256_of
 from .training.data import load_datasets
 from .training.trainer import evaluate_student
 
@@ -66,11 +67,9 @@ def load_quality_settings(path: Path | str | None) -> QualitySettings:
     """Settings from a YAML file (defaults when None); ValueError naming the file and field."""
     if path is None:
         return QualitySettings()
-    path = Path(path)
-    if not path.is_file():
-        raise ValueError(f"quality settings file {path} does not exist")
+    values = load_mapping(path, "quality settings file")
     try:
-        return QualitySettings(**(yaml.safe_load(path.read_text()) or {}))
+        return QualitySettings(**values)
     except ValidationError as error:
         problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'settings'}: {e['msg']}" for e in error.errors())
         raise ValueError(f"invalid quality settings in {path}: {problems}") from None
@@ -102,12 +101,8 @@ class Verdict:
                 f"{self.energy_rmse_mev_atom:.2f} meV/atom, probe {self.probe.get('steps', 0)} steps")
 
     def write(self, path: Path | str) -> Path:
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.tmp")
-        tmp.write_text(json.dumps(asdict(self), indent=1, sort_keys=True) + "\n")
-        tmp.replace(path)
-        return path
+        """The verdict as JSON at ``path`` (atomically)."""
+        return write_text(path, json.dumps(asdict(self), indent=1, sort_keys=True) + "\n")
 
 
 def read_verdict(path: Path | str) -> dict:

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 from pathlib import Path
 
+from ..io.hashing import sha256_of
+from ..progress import note
 from .spec import TeacherSpec
 
 BUNDLED = "bundled:"
 #: Environment variable naming the folder that relative checkpoint paths are resolved against.
 ROOT_VARIABLE = "LESDISTILL_CHECKPOINTS"
+#: Families whose checkpoints are pickles: loading one runs whatever code the file holds.
+PICKLE_FAMILIES = frozenset({"mace", "chgnet", "sevenn", "fairchem", "fairchem_v1", "orb", "pet"})
 
 
 def checkpoint_root() -> Path:
@@ -25,15 +28,6 @@ def bundled_name(spec: TeacherSpec) -> str | None:
     return None
 
 
-def sha256_of(path: Path, chunk: int = 1 << 20) -> str:
-    """Hex SHA-256 of a file, read in chunks."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while block := handle.read(chunk):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def verify(path: Path, spec: TeacherSpec) -> Path:
     """Check that ``path`` exists and matches ``spec.sha256`` (when given); return it."""
     if not path.is_file():
@@ -41,7 +35,11 @@ def verify(path: Path, spec: TeacherSpec) -> Path:
             f"checkpoint of teacher {spec.id!r} not found at {path}; stage it there (README, "
             f"'Staging checkpoints') or set ${ROOT_VARIABLE}"
         )
-    if spec.sha256 is not None:
+    if spec.sha256 is None:
+        if spec.family in PICKLE_FAMILIES:
+            note(f"warning: checkpoint {path} of teacher {spec.id!r} has no SHA-256 in the catalog; it is a pickle, "
+                 "and loading an unverified pickle runs any code it holds: add its sha256 once you trust the file")
+    else:
         actual = sha256_of(path)
         if actual != spec.sha256.lower():
             raise ValueError(

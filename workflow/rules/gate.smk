@@ -23,6 +23,6 @@ rule gate:
     conda:
         BASE_ENV
     shell:
-        "lesdistill gate {input.student} --labels {input.labels} --structure {input.structure} "
-        "--md-settings {input.md} --settings {input.settings} --label {wildcards.teacher}/{wildcards.system}/{wildcards.model} "
-        "-o {output} > {log} 2>&1"
+        "lesdistill gate {input.student:q} --labels {input.labels:q} --structure {input.structure:q} "
+        "--md-settings {input.md:q} --settings {input.settings:q} "
+        "--label {wildcards.teacher:q}/{wildcards.system:q}/{wildcards.model:q} -o {output:q} > {log:q} 2>&1"
