@@ -78,3 +78,11 @@ def test_gate_command_stops_or_warns(student, dataset, structure, tmp_path, caps
     verdict = read_verdict(tmp_path / "warn.json")
     assert verdict["passed"] is False and verdict["on_fail"] == "warn"
     assert json.loads((tmp_path / "warn.json").read_text())["thresholds"]["max_force_rmse_mev_a"] == 1e-3
+
+
+def test_a_student_stopped_by_the_time_limit_fails_and_the_verdict_says_so(dataset, structure, tmp_path):  # noqa: F811
+    stopped = train(dataset, MODEL, settings(epochs=3, time_limit_minutes=1e-9), tmp_path / "stopped.pt")
+    verdict = judge(stopped, [dataset], structure, PROBE_MD,
+                    QualitySettings(max_force_rmse_mev_a=1e6, max_energy_rmse_mev_atom=1e6, probe_steps=0), "cell")
+    assert not verdict.passed and verdict.failures == ["training stopped by time limit at epoch 1 of 3"]
+    assert verdict.stopped_by_time_limit == "stopped by time limit at epoch 1 of 3"
