@@ -28,6 +28,7 @@ from pydantic_core import PydanticCustomError
 
 from ..device import DEVICE_PATTERN, is_cuda
 from ..md.settings import MDSettings, load_settings
+from ..quality import QualitySettings
 from ..teachers.checkpoints import bundled_name, checkpoint_root
 from ..teachers.loader import runs_on_cpu_only
 from ..teachers.spec import TeacherSpec, load_catalog
@@ -39,7 +40,7 @@ SPEED_OF_LIGHT_CM_S = 2.99792458e10
 STAGES = ("sampling", "student")
 #: the workflow rules that compute (each passes --device); the first four run a teacher
 COMPUTE_STAGES = ("relax", "sample", "label", "relabel", "train", "finetune", "explore", "retrain", "student_md",
-                  "response", "electrostatics")
+                  "gate", "response", "electrostatics")
 TEACHER_STAGES = COMPUTE_STAGES[:4]
 Device = Annotated[str, Field(pattern=DEVICE_PATTERN, description="auto, cpu, cuda or cuda:N")]
 
@@ -219,6 +220,14 @@ class IRConfig(Section):
 IROverrides = partial_model(
     IRConfig, "IROverrides",
     "Per-system overrides of the IR settings: only the keys given replace the campaign-wide values.")
+QualityOverrides = partial_model(
+    QualitySettings, "QualityOverrides",
+    "Quality-gate thresholds (also the campaign section, over the per-system defaults): only the keys given "
+    "replace the defaults.")
+#: quality-gate thresholds of each builder, under the campaign's ``quality`` and the system's own
+DEFAULT_QUALITY = {"water": {"max_force_rmse_mev_a": 60.0, "max_energy_rmse_mev_atom": 5.0},
+                   "hcl": {"max_force_rmse_mev_a": 100.0, "max_energy_rmse_mev_atom": 5.0},
+                   "tio2-water": {"max_force_rmse_mev_a": 150.0, "max_energy_rmse_mev_atom": 10.0}}
 
 
 class _SystemBase(Section):
@@ -241,6 +250,7 @@ class _SystemBase(Section):
     training: TrainOverrides | None = Field(None, description="training overrides for this system")
     student: StudentConfig | None = Field(None, description="student of this system (replaces the campaign's)")
     ir: IROverrides | None = Field(None, description="IR overrides for this system")
+    quality: QualityOverrides | None = Field(None, description="quality-gate overrides for this system")
 
     @field_validator("finetune_data")
     @classmethod
@@ -470,6 +480,9 @@ class CampaignConfig(Section):
     response: ResponseConfig = Field(default_factory=ResponseConfig)
     ir: IRConfig = Field(default_factory=IRConfig)
     iterative: IterativeConfig = Field(default_factory=IterativeConfig)
+    quality: QualityOverrides = Field(default_factory=QualityOverrides, description="quality gate after "
+                                      "training, each iterative round and fine-tuning: thresholds over the "
+                                      "per-system defaults (water: forces 60 meV/Å, energy 5 meV/atom)")
     figures: FiguresConfig = Field(default_factory=FiguresConfig)
 
     @field_validator("teachers")
@@ -534,6 +547,10 @@ class CampaignConfig(Section):
                                          f"{md['sampling'].n_frames} frames (labelling stride "
                                          f"{self.labelling.stride}: {available}); raise production_steps or "
                                          "lower sample_stride"))
+        try:
+            self.quality_settings(name)
+        except ValidationError as error:
+            problems += _section_problems(error, set_fields(system.quality), f"{here}.quality", "quality")
         try:
             ir = self.ir_settings(name)
         except ValidationError as error:
@@ -713,6 +730,13 @@ class CampaignConfig(Section):
     def training_settings(self, system: str) -> TrainSettings:
         """Campaign training settings with the system's overrides."""
         return TrainSettings.model_validate({**self.training.model_dump(), **set_fields(self.systems[system].training)})
+
+    def quality_settings(self, system: str) -> QualitySettings:
+        """Quality-gate settings of ``system``: defaults < the builder's (``DEFAULT_QUALITY``) < the campaign's
+        ``quality`` < the system's ``quality``."""
+        entry = self.systems[system]
+        return QualitySettings.model_validate({**DEFAULT_QUALITY.get(entry.builder, {}), **set_fields(self.quality),
+                                               **set_fields(entry.quality)})
 
     def student_config(self, system: str) -> MaceStudent | CaceStudent:
         """The student of ``system`` (its own, else the campaign's)."""

@@ -4,8 +4,13 @@ Every ``checkpoint_every`` optimiser steps and at each epoch end the full state 
 optimiser, scheduler, position in the epoch, pooled metrics, history) goes to ``<output>.ckpt.pt``
 atomically. Batches are drawn from a generator seeded by (seed, epoch), so a killed run restarted
 with the same command continues from the checkpoint and ends with the same weights as an
-uninterrupted run. The best validation model (EMA weights when enabled) is saved as the student,
-with the latent-charge sign made canonical (oxygen negative).
+uninterrupted run. Training is bounded by ``epochs``: same data, settings and seed give the same
+student bit for bit on CPU with fixed threads. ``time_limit_minutes`` is only a safety stop; a run it
+ends early is marked in the student file (``stopped_by_time_limit``) and the log ("stopped by time
+limit at epoch N of M"), and it is left out of the checkpoint's identity, so rerunning with a larger
+limit continues to the same student. The best validation model (EMA weights when enabled) is saved as
+the student, with the charge sign fixed by the BEC of the reference element
+(:mod:`lesdistill.training.charge_sign`).
 
 Model, batches, loss and optimiser state live on the run's device; checkpoints and the student file
 hold CPU tensors only (device-neutral), so a run checkpointed on a GPU resumes on the CPU and back.
@@ -25,12 +30,12 @@ import xarray as xr
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
 from ..device import ChunkedEvaluation, resolve_device
-from ..electrostatics import canonical_charge_sign
 from ..models.student import Student, load_student, save_student
 from ..progress import Progress, note
 from ..provenance import provenance
 from ..io.atomic import atomic_path
 from ..io.hashing import sha256_of
+from .charge_sign import SIGN_FRAMES, bec_sign
 from .data import Frames, fit_element_energies, load_datasets, load_frames
 from .loss import errors, loss, predict, summarise
 from .settings import TrainSettings
@@ -92,11 +97,13 @@ class Trainer:
         self.identity = json.dumps({"dataset_sha256": [sha256_of(d) for d in self.datasets], "model": self.model_config,
                                     "init_sha256": sha256_of(Path(init)) if init else None,
                                     "replay_sha256": sha256_of(Path(replay)) if replay else None,
-                                    "settings": settings.model_dump()}, sort_keys=True)
+                                    "settings": settings.model_dump(exclude={"time_limit_minutes"})},
+                                   sort_keys=True)
         self.epoch = self.step_in_epoch = self.global_step = 0
         self.pooled: dict[str, torch.Tensor] = {}
         self.history: list[dict] = []
         self.best = {"loss": float("inf"), "epoch": -1, "state": None}
+        self.time_limit_note: str | None = None
 
     @property
     def dataset_names(self) -> str:
@@ -179,9 +186,6 @@ class Trainer:
         progress = Progress(s.epochs * steps_per_epoch, self.global_step, label="train")
         started = time.perf_counter()
         while self.epoch < s.epochs and not self._stopped_early():
-            if s.time_limit_minutes is not None and time.perf_counter() - started > 60 * s.time_limit_minutes:
-                print(f"train: time limit of {s.time_limit_minutes} min reached at epoch {self.epoch}", flush=True)
-                break
             if s.stage_two_epoch is not None and self.epoch == s.stage_two_epoch and self.step_in_epoch == 0:
                 for group in self.optimizer.param_groups:
                     group["lr"] = s.stage_two_lr
@@ -208,6 +212,11 @@ class Trainer:
                 if self.global_step % s.checkpoint_every == 0:
                     self.save_checkpoint()
             self._end_epoch(weights)
+            if (s.time_limit_minutes is not None and self.epoch < s.epochs
+                    and time.perf_counter() - started > 60 * s.time_limit_minutes):
+                self.time_limit_note = f"stopped by time limit at epoch {self.epoch} of {s.epochs}"
+                print(f"train: {self.time_limit_note} ({s.time_limit_minutes} min)", flush=True)
+                break
         progress.close()
         return self._finish()
 
@@ -239,14 +248,18 @@ class Trainer:
     def _finish(self) -> Path:
         model = Student(**self.model_config).to(self.dtype)
         model.load_state_dict(self.best["state"])
-        index = {k: v.cpu() if v is not None else None for k, v in self.frames.batch(self.train_idx[:1]).items()}
-        charges = model(index["positions"], index["numbers"], index["cells"], index["batch"])["charges"]
-        try:
-            model.charge_sign.mul_(canonical_charge_sign(charges.detach(), index["numbers"]))
-        except ValueError:
-            pass  # no oxygen: keep the sign as trained
+        sign_frames = {k: v.cpu() if v is not None else None
+                       for k, v in self.frames.batch(self.train_idx[:SIGN_FRAMES]).items()}
+        choice = bec_sign(model, sign_frames, self.settings.sign_element)
+        sign_note = "kept as trained: no atom of the reference element" if choice is None else choice.describe()
+        if choice is not None:
+            model.charge_sign.mul_(choice.factor)
+        print(f"train: charge sign {sign_note}", flush=True)
+        extra = {"stopped_by_time_limit": self.time_limit_note} if self.time_limit_note else {}
         metadata = provenance(command="train", dataset=self.dataset_names, best_epoch=self.best["epoch"],
-                              settings=json.dumps(self.settings.model_dump()), device=str(self.device))
+                              epochs_run=self.epoch, charge_sign_rule=sign_note,
+                              settings=json.dumps(self.settings.model_dump()), device=str(self.device),
+                              **extra)
         self._write_metrics()
         return save_student(model, self.output, metadata)
 
@@ -261,6 +274,7 @@ class Trainer:
         columns = {key: ("epoch", [row.get(key, np.nan) for row in self.history]) for key in self.history[-1] if key != "epoch"}
         metrics = xr.Dataset(columns, coords={"epoch": [row["epoch"] for row in self.history]},
                              attrs={"best_epoch": self.best["epoch"], "dataset": self.dataset_names,
+                                    "stopped_by_time_limit": self.time_limit_note or "",
                                     "identity_sha256": hashlib.sha256(self.identity.encode()).hexdigest()})
         with atomic_path(self.output.with_name(self.output.stem + ".metrics.nc")) as tmp:
             metrics.to_netcdf(tmp)

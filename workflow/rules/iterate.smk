@@ -8,6 +8,7 @@ rule explore:
     input:
         structure="results/{teacher}/{system}/relaxed.extxyz",
         student=previous_student,
+        gate=lambda w: gate_of(previous_student(w)),
         settings="results/settings/{system}/explore{round}_md.yaml",
     output:
         "results/{teacher}/{system}/iteration{round}/explore.nc",

@@ -2,6 +2,7 @@ rule student_md:
     input:
         structure="results/{teacher}/{system}/relaxed.extxyz",
         student=md_student,
+        gate=lambda w: gate_of(md_student(w)),
         settings="results/settings/{system}/student_md.yaml",
     output:
         "results/{teacher}/{system}/md.nc",

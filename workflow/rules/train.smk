@@ -26,6 +26,7 @@ rule finetune:
     input:
         data=lambda w: str(CAMPAIGN.systems[w.system].finetune_data),
         student=distilled_student,
+        gate=lambda w: gate_of(distilled_student(w)),
         labels="results/{teacher}/{system}/labels.nc",
         settings="results/settings/{system}/finetune.yaml",
     output:
