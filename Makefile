@@ -6,7 +6,7 @@ CONSTRAINTS ?= constraints.txt
 BIN := $(VENV)/bin
 CORES ?= 2
 
-.PHONY: demo test test-slurm benchmark benchmark-distill clean-results
+.PHONY: demo test test-gpu test-slurm benchmark benchmark-gpu benchmark-distill clean-results
 
 # base stack: lesdistill, its tests, and the teachers that share it (CHGNet, tblite, MACE)
 $(BIN)/.installed: pyproject.toml $(CONSTRAINTS)
@@ -32,6 +32,10 @@ demo: $(BIN)/.installed
 test: $(BIN)/.installed $(SEVENN_VENV)/bin/.installed
 	LESDISTILL_SEVENN_PYTHON="$(abspath $(SEVENN_VENV))/bin/python" $(BIN)/python -m pytest
 
+## test-gpu: CUDA against CPU (training and cross-device resume, MD, response, labelling, PME; `pytest -m gpu`, skipped without CUDA; needs a CUDA build of torch, see README)
+test-gpu: $(BIN)/.installed
+	$(BIN)/python -m pytest -m gpu
+
 ## test-slurm: the tiny workflow through a real one-node Slurm started here and stopped after (root, apt-get; ~3 min)
 test-slurm: $(BIN)/.installed
 	$(BIN)/python -c 'import snakemake_executor_plugin_slurm' 2>/dev/null || $(BIN)/python -m pip install --quiet --constraint $(CONSTRAINTS) --editable '.[slurm]'
@@ -41,6 +45,10 @@ test-slurm: $(BIN)/.installed
 benchmark: $(BIN)/.installed $(SEVENN_VENV)/bin/.installed
 	$(BIN)/python benchmarks/ewald.py
 	LESDISTILL_SEVENN_PYTHON="$(abspath $(SEVENN_VENV))/bin/python" $(BIN)/python benchmarks/teachers.py
+
+## benchmark-gpu: GPU figures next to the CPU ones of the same run (benchmarks/results/gpu.json; needs CUDA)
+benchmark-gpu: $(BIN)/.installed
+	$(BIN)/python benchmarks/gpu.py
 
 ## benchmark-distill: CHGNet → students on water, accuracy and speed (~2 h: teacher MD, both students side by side on one core each, timing; benchmarks/results/distill_water.json)
 DISTILL := $(BIN)/python benchmarks/distill_water.py --timestep 1.0 --stride 20 --minutes 50

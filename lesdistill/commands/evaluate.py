@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from ..config.models import WaterSystem
+from ..device import add_device_option, resolve_device
 from ..evaluation import dataset_errors, write_metrics
 from ..evaluation.bec_parity import compare_becs
 from ..io.records import MadeFrom
@@ -27,6 +28,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                              "physical): R², RMSE (all, diagonal, off-diagonal) and per-element isotropic means")
     parser.add_argument("--epsilon-inf", type=float, default=None,
                         help="ε∞ of the system: the student's physical BEC is √ε∞ × its LES BEC (with --bec-reference)")
+    add_device_option(parser, "the student's predictions")
     parser.add_argument("-o", "--output", type=Path, required=True,
                         help="metrics netCDF (metrics.nc); metrics.json is written next to it")
     return parser
@@ -46,17 +48,17 @@ def made_from(args: argparse.Namespace) -> MadeFrom:
 
 
 def run(args: argparse.Namespace) -> None:
-    metrics = {"teacher": dataset_errors(args.student, args.labels)} if args.labels is not None else {}
+    metrics = {"teacher": dataset_errors(args.student, args.labels, device=args.device)} if args.labels else {}
     if args.dft is not None:
-        metrics["dft"] = dataset_errors(args.student, args.dft)
+        metrics["dft"] = dataset_errors(args.student, args.dft, device=args.device)
     for reference, errors in metrics.items():
         print(f"{reference} ({errors.n_frames} {errors.split} frames): energy RMSE {errors.energy_rmse_mev_atom:.2f} "
               f"meV/atom ({errors.energy_rmse_offset_removed_mev_atom:.2f} without the offset "
               f"{errors.energy_offset_mev_atom:+.2f}), forces RMSE {errors.forces_rmse_mev_a:.1f} meV/Å")
-    bec = compare_becs(args.student, args.bec_reference, args.epsilon_inf) if args.bec_reference else None
+    bec = compare_becs(args.student, args.bec_reference, args.epsilon_inf, args.device) if args.bec_reference else None
     if bec is not None:
         parity = bec.parity
         print(f"BEC vs {args.bec_reference} ({parity.n_atoms} atoms, √ε∞ applied): R² {parity.r2:.3f}, RMSE "
               f"{parity.rmse_e:.3f} e (diagonal {parity.rmse_diagonal_e:.3f}, off-diagonal {parity.rmse_offdiagonal_e:.3f})")
-    for path in write_metrics(metrics, str(args.student), args.output, bec):
+    for path in write_metrics(metrics, str(args.student), args.output, bec, str(resolve_device(args.device))):
         print(f"wrote {path}")

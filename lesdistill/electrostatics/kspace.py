@@ -26,6 +26,8 @@ from functools import lru_cache
 
 import torch
 
+from .inputs import require_grid_memory
+
 #: Relative tolerance on |k|² ≤ k_c² so that k-vectors lying on the sphere are kept in any dtype.
 KCUT_RTOL = 1e-10
 #: Target size in bytes of one (structures × pairs × atoms) complex block of the structure factor:
@@ -35,8 +37,6 @@ BLOCK_BYTES = 2**18
 ATOMS_PER_GROUP = 4096
 #: Bytes per box vector and structure while the grid is built (integer vector, k in float64, mask).
 GRID_BYTES_PER_VECTOR = 3 * 8 + 3 * 8 + 8
-#: Largest grid (bytes) that :func:`grid_extent` lets :func:`kspace_weights` allocate.
-MAX_GRID_BYTES = 16 * 2**30
 
 
 def reciprocal_lattice(cell: torch.Tensor) -> torch.Tensor:
@@ -46,16 +46,12 @@ def reciprocal_lattice(cell: torch.Tensor) -> torch.Tensor:
 
 def grid_extent(cell: torch.Tensor, dl: float) -> tuple[int, int, int]:
     """Largest N_i = max(1, int(|a_i|/dl)) over a batch of cells (B, 3, 3); ValueError (with the memory
-    estimate) before allocating a grid of more than :data:`MAX_GRID_BYTES`."""
+    estimate) before allocating a grid of more than ``MAX_GRID_BYTES``."""
     with torch.no_grad():
         n_axis = torch.clamp(torch.floor(torch.linalg.norm(cell.detach().double(), dim=-1) / dl), min=1)
         n1, n2, n3 = (int(v) for v in n_axis.max(dim=0).values)
     needed = GRID_BYTES_PER_VECTOR * len(cell) * (n1 + 1) * (2 * n2 + 1) * (2 * n3 + 1)
-    if needed > MAX_GRID_BYTES:
-        lengths = torch.linalg.norm(cell.detach().double(), dim=-1).max(dim=0).values.tolist()
-        raise ValueError(f"cell of {' × '.join(f'{x:.4g}' for x in lengths)} Å needs a k-space grid of about "
-                         f"{needed / 2**30:.3g} GiB at dl = {dl} Å (limit {MAX_GRID_BYTES / 2**30:.0f} GiB): "
-                         "the cell is far too large for LES electrostatics")
+    require_grid_memory(needed, cell, f"a LES k-space grid (dl = {dl} Å)")
     return n1, n2, n3
 
 

@@ -18,6 +18,7 @@ from ase import Atoms
 from ase.data import chemical_symbols
 
 from ..calculator import StudentCalculator
+from ..device import resolve_device
 from ..io.structures import read_structures
 
 DIAGONAL = np.eye(3, dtype=bool)
@@ -35,9 +36,9 @@ def read_bec_reference(path: Path | str) -> list[Atoms]:
     return frames
 
 
-def student_becs(student: Path | str, frames: list[Atoms], epsilon_inf: float) -> np.ndarray:
+def student_becs(student: Path | str, frames: list[Atoms], epsilon_inf: float, device: str = "auto") -> np.ndarray:
     """Physical student BECs (Σ atoms, 3, 3) in e on ``frames``, atoms of all frames in order."""
-    calculator = StudentCalculator(student, epsilon_inf=epsilon_inf)
+    calculator = StudentCalculator(student, device=str(resolve_device(device)), epsilon_inf=epsilon_inf)
     becs = []
     for atoms in frames:
         trial = atoms.copy()
@@ -95,10 +96,11 @@ class BecComparison:
     parity: BecParity
 
 
-def compare_becs(student: Path | str, reference_file: Path | str, epsilon_inf: float) -> BecComparison:
+def compare_becs(student: Path | str, reference_file: Path | str, epsilon_inf: float,
+                 device: str = "auto") -> BecComparison:
     """The student's physical BECs on the frames of ``reference_file`` against their ``BEC`` arrays."""
     frames = read_bec_reference(reference_file)
     reference = np.concatenate([a.arrays["BEC"].reshape(len(a), 3, 3) for a in frames])
     numbers = np.concatenate([a.numbers for a in frames])
-    predicted = student_becs(student, frames, epsilon_inf)
+    predicted = student_becs(student, frames, epsilon_inf, device)
     return BecComparison(predicted, reference, numbers, epsilon_inf, bec_parity(predicted, reference, numbers))

@@ -15,6 +15,7 @@ import numpy as np
 import torch
 from ase.data import chemical_symbols
 
+from ..device import resolve_device
 from ..models.student import load_student
 from ..training.data import Frames, load_frames
 from ..training.loss import predict
@@ -53,26 +54,31 @@ def scored_indices(frames: Frames) -> tuple[np.ndarray, str]:
     return (test, "test") if len(test) else (np.arange(len(frames)), "all")
 
 
-def predictions(student, frames: Frames, indices: np.ndarray, chunk: int = 8) -> dict[str, np.ndarray]:
-    """Student energies (F,) eV, forces (F, N, 3) eV/Å and, for periodic labels with stress, stress (F, 3, 3)."""
+def predictions(student, frames: Frames, indices: np.ndarray, chunk: int = 8,
+                device: torch.device = torch.device("cpu")) -> dict[str, np.ndarray]:
+    """Student energies (F,) eV, forces (F, N, 3) eV/Å and, for periodic labels with stress, stress (F, 3, 3),
+    computed on ``device`` (where the student is) ``chunk`` frames at a time."""
     with_stress = frames.stress is not None and frames.periodic
     parts: dict[str, list[np.ndarray]] = {"energy": [], "forces": [], "stress": []}
     for start in range(0, len(indices), chunk):
-        batch = frames.batch(indices[start:start + chunk])
-        out = predict(student, batch, create_graph=False, with_stress=with_stress)
-        parts["energy"].append(out["energy"].detach().numpy())
-        parts["forces"].append(out["forces"].detach().numpy().reshape(len(batch["energy"]), -1, 3))
+        batch = {key: value.to(device) if isinstance(value, torch.Tensor) else value
+                 for key, value in frames.batch(indices[start:start + chunk]).items()}
+        out = {key: value.detach().cpu().numpy() for key, value in
+               predict(student, batch, create_graph=False, with_stress=with_stress).items()}
+        parts["energy"].append(out["energy"])
+        parts["forces"].append(out["forces"].reshape(len(batch["energy"]), -1, 3))
         if with_stress:
-            parts["stress"].append(out["stress"].detach().numpy())
+            parts["stress"].append(out["stress"])
     return {key: np.concatenate(value) for key, value in parts.items() if value}
 
 
-def dataset_errors(student_path: Path | str, dataset: Path | str, chunk: int = 8) -> ErrorMetrics:
-    """Errors of the student file on the test frames of ``dataset`` (label netCDF or extxyz)."""
-    student = load_student(student_path)
+def dataset_errors(student_path: Path | str, dataset: Path | str, chunk: int = 8, device: str = "auto") -> ErrorMetrics:
+    """Errors of the student file on the test frames of ``dataset`` (label netCDF or extxyz), on ``device``."""
+    where = resolve_device(device)
+    student = load_student(student_path, device=str(where))
     frames = load_frames(dataset, torch.float64)
     indices, split = scored_indices(frames)
-    predicted = predictions(student, frames, indices, chunk)
+    predicted = predictions(student, frames, indices, chunk, where)
     n_atoms = frames.positions.shape[1]
     energy = (predicted["energy"] - frames.energy[indices].numpy()) / n_atoms
     offset = float(energy.mean())

@@ -48,7 +48,8 @@ def bec_variables(comparison: BecComparison) -> xr.Dataset:
     }, coords={"bec_element": elements}, attrs={"bec_epsilon_inf": comparison.epsilon_inf})
 
 
-def metrics_dataset(metrics: dict[str, ErrorMetrics], student: str, bec: BecComparison | None = None) -> xr.Dataset:
+def metrics_dataset(metrics: dict[str, ErrorMetrics], student: str, bec: BecComparison | None = None,
+                    device: str = "cpu") -> xr.Dataset:
     """The metrics of each reference (``teacher``, ``dft``), and the BEC parity when given, as one dataset."""
     references = list(metrics)
     elements = sorted({e for m in metrics.values() for e in m.forces_rmse_element_mev_a})
@@ -64,19 +65,19 @@ def metrics_dataset(metrics: dict[str, ErrorMetrics], student: str, bec: BecComp
             values = np.array([getattr(metrics[r], name) for r in references])
             variables[name] = ("reference", values, {"units": _unit(name)} if name != "n_frames" else {})
     dataset = xr.Dataset(variables, coords={"reference": references, "element": elements},
-                         attrs={"student": student, "energy_offset": "energy_*_mev_atom: as predicted; "
+                         attrs={"student": student, "device": device, "energy_offset": "energy_*_mev_atom: as predicted; "
                              "energy_*_offset_removed_mev_atom: after removing energy_offset_mev_atom, the mean "
                              "per-atom difference student - reference"})
     return dataset if bec is None else xr.merge([dataset, bec_variables(bec)], combine_attrs="no_conflicts")
 
 
 def write_metrics(metrics: dict[str, ErrorMetrics], student: str, output: Path | str,
-                  bec: BecComparison | None = None) -> tuple[Path, Path]:
-    """metrics.nc at ``output`` and metrics.json next to it, each written atomically."""
+                  bec: BecComparison | None = None, device: str = "cpu") -> tuple[Path, Path]:
+    """metrics.nc at ``output`` and metrics.json next to it (``device``: the resolved device), each atomic."""
     output = Path(output)
     with atomic_path(output) as tmp:
-        metrics_dataset(metrics, student, bec).to_netcdf(tmp, engine="netcdf4")
-    document = {"student": student, "energy_offset_removed": "only in the energy_*_offset_removed_* values",
+        metrics_dataset(metrics, student, bec, device).to_netcdf(tmp, engine="netcdf4")
+    document = {"student": student, "device": device, "energy_offset_removed": "only in the energy_*_offset_removed_* values",
                 "references": {r: dataclasses.asdict(m) for r, m in metrics.items()}}
     if bec is not None:
         document["bec_parity"] = {"epsilon_inf": bec.epsilon_inf, **dataclasses.asdict(bec.parity)}

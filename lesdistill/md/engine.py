@@ -72,9 +72,17 @@ def run_md(atoms: Atoms, calculator: Calculator, settings: MDSettings, trajector
     run = _Run(atoms, calculator, settings, trajectory, identity, dict(metadata or {}), end_on_guard)
     if checkpoint is not None and partial.exists():
         run.resume(checkpoint)
-    else:
+        return run.loop(log_every)
+    try:
         run.start()
-    return run.loop(log_every)
+        return run.loop(log_every)
+    except MDGuardError:
+        raise  # its frames and checkpoint are kept, with the reason
+    except Exception:
+        if run.step == 0:  # a fresh run that failed at its first evaluation leaves nothing behind
+            partial.unlink(missing_ok=True)
+            checkpoint_file.unlink(missing_ok=True)
+        raise
 
 
 def _discard_other(trajectory: Path, identity: dict[str, str]) -> None:
@@ -151,7 +159,6 @@ class _Run:
         attrs = provenance(command="md", **self.identity, structure_info=json.dumps(structure_info(self.atoms)),
                            **self.metadata)
         create_trajectory(self.partial, self.atoms, self.variables, attrs)
-        note(f"md: starting {self.settings.total_steps} steps -> {self.partial}")
         self._checkpoint()
 
     def resume(self, checkpoint: Checkpoint) -> None:
@@ -177,7 +184,8 @@ class _Run:
         progress = Progress(total, self.step, label="md", every=log_every)
         try:
             if self.step == 0:
-                self._observe()
+                self._observe()  # the first evaluation: a potential that cannot take the structure fails here
+                note(f"md: starting {self.settings.total_steps} steps -> {self.partial}")
             while self.step < total:
                 self.dynamics.step()
                 self.step += 1

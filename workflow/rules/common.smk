@@ -18,6 +18,8 @@ wildcard_constraints:
     system="|".join(re.escape(s) for s in SYSTEMS),
     round="[1-9][0-9]*",
     variant="|".join(re.escape(v) for v in CAMPAIGN.finetune.variants),
+    model="student|finetune-(" + "|".join(re.escape(v) for v in CAMPAIGN.finetune.variants) + ")/student"
+    "|iteration[1-9][0-9]*/student",
 
 
 def supplied(key, path):
@@ -134,7 +136,35 @@ def dft_data(wildcards):
     return [data] if data is not None else []
 
 
+def cell_md_student(teacher, system):
+    """The student that runs a cell's long MD: the distilled one (fine-tuned students are cells of their own)."""
+    return round_student(teacher, system, CAMPAIGN.iterative.rounds)
+
+
+def gate_of(student):
+    """The quality-gate verdict of a student file (…/student.pt → …/student.gate.json)."""
+    return student.removesuffix(".pt") + ".gate.json"
+
+
+def gate_labels(wildcards):
+    """What a student is judged on: the system's DFT data for a fine-tuned one, else the cell's teacher labels."""
+    if wildcards.model.startswith("finetune-"):
+        return DFT_DATA[wildcards.system]
+    return f"results/{wildcards.teacher}/{wildcards.system}/labels.nc"
+
+
 def groups_option(wildcards):
     """--groups of `lesdistill response` for the system's builder (HCl: hydronium; TiO2: water layers)."""
     name = DECOMPOSITIONS[CAMPAIGN.systems[wildcards.system].builder]
     return ["--groups", name] if name else []
+
+
+def device_option(stage):
+    """Params function: ["--device", <device>] of a stage's jobs (config `device`, `devices.<stage>`)."""
+    return lambda wildcards: ["--device", CAMPAIGN.device_for(stage, wildcards.get("teacher"))]
+
+
+def gpus(stage):
+    """Resource function: GPUs a stage's job books, 1 exactly when its device names CUDA (the SLURM
+    profile turns it into --gpus=1); `auto` and `cpu` book none."""
+    return lambda wildcards: CAMPAIGN.gpus_for(stage, wildcards.get("teacher"))

@@ -13,6 +13,7 @@ rule evaluate:
         metrics="results/{teacher}/{system}/metrics.nc",
         summary="results/{teacher}/{system}/metrics.json",
     params:
+        device=device_option("evaluate"),
         dft=lambda w, input: ["--dft", input.dft] if input.dft else [],
         bec=lambda w, input: ["--bec-reference", input.bec, "--epsilon-inf", str(CAMPAIGN.systems[w.system].epsilon_inf)]
         if input.bec else [],
@@ -24,12 +25,12 @@ rule evaluate:
     resources:
         mem_mb=lambda wildcards, attempt: 4000 * attempt,
         runtime=lambda wildcards, attempt: 30 * attempt,
+        gpu=gpus("evaluate"),
     conda:
         BASE_ENV
     shell:
         "lesdistill evaluate {input.student:q} --labels {input.labels:q} {params.dft:q} {params.bec:q} "
-        "-o {output.metrics:q} "
-        "--overwrite > {log:q} 2>&1"
+        "{params.device:q} -o {output.metrics:q} --overwrite > {log:q} 2>&1"
 
 
 rule evaluate_direct_fit:
@@ -39,6 +40,8 @@ rule evaluate_direct_fit:
     output:
         metrics="results/dft-direct/{system}/metrics.nc",
         summary="results/dft-direct/{system}/metrics.json",
+    params:
+        device=device_option("evaluate"),
     log:
         "logs/evaluate/dft-direct/{system}.log",
     benchmark:
@@ -47,7 +50,9 @@ rule evaluate_direct_fit:
     resources:
         mem_mb=lambda wildcards, attempt: 4000 * attempt,
         runtime=lambda wildcards, attempt: 30 * attempt,
+        gpu=gpus("evaluate"),
     conda:
         BASE_ENV
     shell:
-        "lesdistill evaluate {input.student:q} --dft {input.dft:q} -o {output.metrics:q} --overwrite > {log:q} 2>&1"
+        "lesdistill evaluate {input.student:q} --dft {input.dft:q} {params.device:q} -o {output.metrics:q} --overwrite "
+        "> {log:q} 2>&1"

@@ -8,6 +8,7 @@ use rule student_md as student_md_finetuned with:
     input:
         structure="results/{teacher}/{system}/relaxed.extxyz",
         student=variant_student,
+        gate=lambda w: gate_of(variant_student(w)),
         settings="results/settings/{system}/student_md.yaml",
     output:
         f"{VARIANT}/md.nc",

@@ -5,6 +5,8 @@ rule train:
         settings="results/settings/{system}/training.yaml",
     output:
         "results/{teacher}/{system}/student.pt",
+    params:
+        device=device_option("train"),
     log:
         "logs/train/{teacher}/{system}.log",
     benchmark:
@@ -13,22 +15,24 @@ rule train:
     resources:
         mem_mb=lambda wildcards, attempt: 8000 * attempt,
         runtime=lambda wildcards, attempt: 720 * attempt,
-        gpu=1,
+        gpu=gpus("train"),
     conda:
         BASE_ENV
     shell:
-        "lesdistill train {input.labels:q} --model {input.model:q} --settings {input.settings:q} -o {output:q} > {log:q} 2>&1"
+        "lesdistill train {input.labels:q} --model {input.model:q} --settings {input.settings:q} {params.device:q} -o {output:q} > {log:q} 2>&1"
 
 
 rule finetune:
     input:
         data=lambda w: DFT_DATA[w.system],
         student=distilled_student,
+        gate=lambda w: gate_of(distilled_student(w)),
         labels="results/{teacher}/{system}/labels.nc",
         settings="results/settings/{system}/finetune-{variant}.yaml",
     output:
         "results/{teacher}/{system}/finetune-{variant}/student.pt",
     params:
+        device=device_option("finetune"),
         replay=lambda w, input: ["--replay", input.labels] if CAMPAIGN.finetune_settings(w.system, w.variant).replay_fraction > 0 else [],
     log:
         "logs/finetune/{teacher}/{system}/{variant}.log",
@@ -38,12 +42,12 @@ rule finetune:
     resources:
         mem_mb=lambda wildcards, attempt: 8000 * attempt,
         runtime=lambda wildcards, attempt: 240 * attempt,
-        gpu=1,
+        gpu=gpus("finetune"),
     conda:
         BASE_ENV
     shell:
         "lesdistill train {input.data:q} --init {input.student:q} --compare {input.labels:q} {params.replay:q} "
-        "--settings {input.settings:q} -o {output:q} > {log:q} 2>&1"
+        "--settings {input.settings:q} {params.device:q} -o {output:q} > {log:q} 2>&1"
 
 
 # The direct-fit baseline (finetune.direct_fit): the system's student architecture trained on its DFT
@@ -55,6 +59,8 @@ rule direct_fit:
         settings="results/settings/{system}/training.yaml",
     output:
         "results/dft-direct/{system}/student.pt",
+    params:
+        device=device_option("train"),
     log:
         "logs/direct_fit/dft-direct/{system}.log",
     benchmark:
@@ -63,8 +69,9 @@ rule direct_fit:
     resources:
         mem_mb=lambda wildcards, attempt: 8000 * attempt,
         runtime=lambda wildcards, attempt: 720 * attempt,
-        gpu=1,
+        gpu=gpus("train"),
     conda:
         BASE_ENV
     shell:
-        "lesdistill train {input.data:q} --model {input.model:q} --settings {input.settings:q} -o {output:q} > {log:q} 2>&1"
+        "lesdistill train {input.data:q} --model {input.model:q} --settings {input.settings:q} {params.device:q} "
+        "-o {output:q} > {log:q} 2>&1"

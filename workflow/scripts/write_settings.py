@@ -1,7 +1,7 @@
 """Write one resolved settings file of the campaign (run by the settings rules through `script:`).
 
 ``snakemake.params.kind``: sampling_md, student_md, explore_md (iterative round ``wildcards.round``),
-training, iteration, finetune (variant ``wildcards.variant``), model or catalog. Merging and
+training, iteration, finetune (variant ``wildcards.variant``), quality, model or catalog. Merging and
 validation live in lesdistill.config; this only serialises.
 """
 
@@ -27,6 +27,8 @@ elif kind == "iteration":
     settings = campaign.iteration_settings(wildcards.system).model_dump(mode="json")
 elif kind == "finetune":
     settings = campaign.finetune_settings(wildcards.system, wildcards.variant).model_dump(mode="json")
+elif kind == "quality":
+    settings = campaign.quality_settings(wildcards.system).model_dump(mode="json")
 elif kind == "model":
     numbers = sorted(set(ase.io.read(snakemake.input[0]).numbers.tolist()))  # noqa: F821
     settings = json.loads(json.dumps(campaign.student_model(wildcards.system, numbers)))
