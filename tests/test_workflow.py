@@ -125,8 +125,8 @@ def planned_jobs(plan: str) -> list[tuple[str, str | None, str | None, int]]:
     return jobs
 
 
-COMPUTING_RULES = {"relax", "sample", "label", "relabel", "train", "explore", "retrain", "gate", "student_md", "response",
-                   "electrostatics"}
+COMPUTING_RULES = {"relax", "sample", "label", "relabel", "train", "explore", "retrain", "gate", "evaluate", "student_md",
+                   "response", "electrostatics"}
 
 
 def test_every_computing_rule_passes_its_device_and_books_a_gpu_only_for_cuda(tmp_path):
