@@ -1,4 +1,5 @@
-"""Label frames with a teacher: energies, forces and stress into a resumable netCDF dataset with a split.
+"""Label frames with a teacher: energies, forces, stress (and the teacher's partial charges, when it gives
+them) into a resumable netCDF dataset with a split.
 
 Frames come from a lesdistill trajectory (netCDF) or any ASE-readable file (extxyz …), thinned by
 ``stride`` and capped at ``max_frames``. The output uses the trajectory layout of
@@ -87,7 +88,12 @@ def split_assignment(n_frames: int, validation_fraction: float, test_fraction: f
     return codes
 
 
-def _labels(atoms: Atoms, calculator, with_stress: bool) -> dict[str, np.ndarray]:
+def gives_charges(calculator) -> bool:
+    """Whether the teacher reports per-atom partial charges (xTB, SO3LR, SPC/Fw), stored as ``teacher_charges``."""
+    return "charges" in calculator.implemented_properties
+
+
+def _labels(atoms: Atoms, calculator, with_stress: bool, with_charges: bool) -> dict[str, np.ndarray]:
     atoms.calc = calculator
     energy, forces = atoms.get_potential_energy(), atoms.get_forces()
     if not (np.isfinite(energy) and np.isfinite(forces).all()):
@@ -95,6 +101,8 @@ def _labels(atoms: Atoms, calculator, with_stress: bool) -> dict[str, np.ndarray
     labels = {"energy": np.float64(energy), "forces": forces}
     if with_stress:
         labels["stress"] = full_3x3_to_voigt_6_stress(atoms.get_stress(voigt=False))
+    if with_charges:
+        labels["teacher_charges"] = np.asarray(atoms.get_charges(), dtype=np.float64)
     return labels
 
 
@@ -122,8 +130,10 @@ def label_frames(source: Path, spec: TeacherSpec, output: Path, *, device: str =
         if calculator is None:
             calculator = load_teacher(spec, device=device)
             with_stress = bool(frames[0].pbc.all()) and "stress" in calculator.implemented_properties
+            with_charges = gives_charges(calculator)
             if not partial.exists():
-                variables = ["positions", "cell", "energy", "forces", "step"] + (["stress"] if with_stress else [])
+                variables = (["positions", "cell", "energy", "forces", "step"] + (["stress"] if with_stress else [])
+                             + (["teacher_charges"] if with_charges else []))
                 attrs = provenance(title="lesdistill labelled dataset", command="label", teacher=spec.id, teacher_sha256=spec.sha256 or "unverified",
                                    level_of_theory=spec.level_of_theory, device=device, source=str(source),
                                    label_request=json.dumps(asdict(request), sort_keys=True))
@@ -131,7 +141,7 @@ def label_frames(source: Path, spec: TeacherSpec, output: Path, *, device: str =
         batch: dict[str, list] = {name: [] for name in ("positions", "cell", "step", "energy", "forces")}
         for offset, atoms in enumerate(frames):
             apply_charge_and_spin(atoms, spec, charge, spin)
-            for name, value in _labels(atoms, calculator, with_stress).items():
+            for name, value in _labels(atoms, calculator, with_stress, with_charges).items():
                 batch.setdefault(name, []).append(value)
             batch["positions"].append(atoms.positions)
             batch["cell"].append(atoms.cell.array)

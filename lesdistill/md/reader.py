@@ -17,7 +17,7 @@ from .trajectory import FRAME_VARIABLES
 
 UNITS = {"positions": "Å", "velocities": "Å/fs", "forces": "eV/Å", "cell": "Å", "energy": "eV",
          "kinetic_energy": "eV", "temperature": "K", "conserved_energy": "eV", "stress": "eV/Å³", "time_fs": "fs",
-         "step": "1"}
+         "step": "1", "teacher_charges": "e"}
 # AMBER labels and cell parameters are dropped; the rest is re-expressed below
 REPLACED = ("spatial", "cell_spatial", "cell_angular", "cell_lengths", "cell_angles", "atom_types", "masses", "pbc",
             "cell", "stress", "wall_time_s")
