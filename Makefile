@@ -47,6 +47,16 @@ demo: $(BIN)/.installed
 test: $(BIN)/.installed $(SEVENN_VENV)/bin/.installed
 	LESDISTILL_SEVENN_PYTHON="$(abspath $(SEVENN_VENV))/bin/python" $(BIN)/python -m pytest
 
+## test-teachers: every stack's environment (built or reused), and in each the random-weight adapter tests and a CLI label run (tests/teachers/, ~15 min)
+TEACHER_PYTEST := -m pytest -m teachers tests/teachers -q -p no:cacheprovider
+test-teachers: $(BIN)/.installed $(STACKS:%=.venv-%/bin/.installed)
+	@set -e; for python in $(BIN)/python $(STACKS:%=.venv-%/bin/python); do \
+		echo "== teacher tests in $$python"; OMP_NUM_THREADS=$(CORES) $$python $(TEACHER_PYTEST); done
+
+## test-teachers-v1: the fairchem-v1 stack (GemNet-OC, EquiformerV2; builds torch-scatter/torch-sparse once, 10-30 min)
+test-teachers-v1: $(V1)/bin/.installed
+	OMP_NUM_THREADS=$(CORES) $(V1)/bin/python $(TEACHER_PYTEST)
+
 ## test-slurm: the tiny workflow through a real one-node Slurm started here and stopped after (root, apt-get; ~3 min)
 test-slurm: $(BIN)/.installed
 	$(BIN)/python -c 'import snakemake_executor_plugin_slurm' 2>/dev/null || $(BIN)/python -m pip install --quiet --constraint $(CONSTRAINTS) --editable '.[slurm]'

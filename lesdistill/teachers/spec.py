@@ -9,7 +9,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
-Family = Literal["chgnet", "sevenn", "xtb", "mace", "fairchem", "fairchem_v1", "orb", "pet", "reference"]
+Family = Literal["chgnet", "sevenn", "xtb", "mace", "fairchem", "fairchem_v1", "orb", "pet", "so3lr", "reference"]
 
 
 class TeacherSpec(BaseModel):
@@ -38,8 +38,8 @@ class TeacherSpec(BaseModel):
 
     @property
     def needs_charge_and_spin(self) -> bool:
-        """OMol-trained teachers read total charge and spin multiplicity from ``atoms.info``."""
-        return self.task == "omol" or (self.head or "").lower() == "omol" or "omol" in (self.model or "")
+        """OMol-trained teachers and SO3LR read total charge (and spin multiplicity) from ``atoms.info``."""
+        return self.family == "so3lr" or self.task == "omol" or (self.head or "").lower() == "omol" or "omol" in (self.model or "")
 
 
 def _catalog_text() -> str:
