@@ -49,7 +49,9 @@ def loaded(teacher: str, device: str = "cpu"):
 
 
 def energy_forces(atoms: Atoms, calculator) -> tuple[float, np.ndarray]:
+    """Energy and forces of a copy of ``atoms``, recomputed (ASE's cache ignores a change of atoms.info)."""
     atoms = atoms.copy()
+    calculator.reset()
     atoms.calc = calculator
     return float(atoms.get_potential_energy()), np.asarray(atoms.get_forces())
 
@@ -70,6 +72,7 @@ def assert_forces_are_minus_gradient(atoms: Atoms, calculator, h: float = 1e-3, 
 def assert_runs(atoms: Atoms, calculator, stress: bool) -> tuple[float, np.ndarray]:
     """Finite energy and forces of the right shape; finite stress (3×3) when the model gives it."""
     atoms = atoms.copy()
+    calculator.reset()
     atoms.calc = calculator
     energy, forces = atoms.get_potential_energy(), atoms.get_forces()
     assert np.isfinite(energy) and forces.shape == (len(atoms), 3) and np.isfinite(forces).all()
