@@ -27,7 +27,7 @@ from .md.atomic import fsync
 from .md.reader import read_trajectory, to_atoms
 from .md.trajectory import append_frames, count_frames, create_trajectory
 from .progress import Progress
-from .provenance import provenance
+from .provenance import package_versions, provenance
 from .teachers import TeacherSpec, apply_charge_and_spin, load_teacher
 from .teachers.checkpoints import sha256_of
 
@@ -134,7 +134,9 @@ def label_frames(source: Path, spec: TeacherSpec, output: Path, *, device: str =
             if not partial.exists():
                 variables = (["positions", "cell", "energy", "forces", "step"] + (["stress"] if with_stress else [])
                              + (["teacher_charges"] if with_charges else []))
+                package = spec.package.split("=")[0]
                 attrs = provenance(title="lesdistill labelled dataset", command="label", teacher=spec.id, teacher_sha256=spec.sha256 or "unverified",
+                                   teacher_package=f"{package} {package_versions((package,))[package]}",
                                    level_of_theory=spec.level_of_theory, device=device, source=str(source),
                                    label_request=json.dumps(asdict(request), sort_keys=True))
                 create_trajectory(partial, frames[0], variables, attrs)

@@ -41,6 +41,8 @@ FRAME_VARIABLES: dict[str, tuple[str, tuple[str, ...], str, float | None, str]] 
     "time_fs": ("time", (), "picosecond", 0.001, "f8"),
     "step": ("step", (), "1", None, "i4"),
 }
+#: Variables that labelling writes and MD does not.
+LABEL_ONLY_VARIABLES = ("teacher_charges",)
 DESCRIPTIONS = {
     "coordinates": "positions, unwrapped",
     "velocities": "stored in Å/fs; scale_factor converts to AMBER's Å/ps",
