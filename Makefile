@@ -51,7 +51,8 @@ test: $(BIN)/.installed $(SEVENN_VENV)/bin/.installed
 TEACHER_PYTEST := -m pytest -m teachers tests/teachers -q -p no:cacheprovider
 test-teachers: $(BIN)/.installed $(STACKS:%=.venv-%/bin/.installed)
 	@set -e; for python in $(BIN)/python $(STACKS:%=.venv-%/bin/python); do \
-		echo "== teacher tests in $$python"; OMP_NUM_THREADS=$(CORES) $$python $(TEACHER_PYTEST); done
+		echo "== teacher tests in $$python"; LESDISTILL_TEACHER_PYTHON="$(abspath .venv-fairchem)/bin/python" \
+		OMP_NUM_THREADS=$(CORES) $$python $(TEACHER_PYTEST); done
 
 ## test-teachers-v1: the fairchem-v1 stack (GemNet-OC, EquiformerV2; builds torch-scatter/torch-sparse once, 10-30 min)
 test-teachers-v1: $(V1)/bin/.installed

@@ -6,6 +6,7 @@ fairchem v2 interpreter (`make test-teachers` sets it)."""
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import subprocess
 import sys
@@ -22,7 +23,9 @@ from ..test_workflow import run_snakemake
 
 pytestmark = [pytest.mark.teachers,
               pytest.mark.skipif("LESDISTILL_TEACHER_PYTHON" not in os.environ,
-                                 reason="needs LESDISTILL_TEACHER_PYTHON, a fairchem v2 interpreter (make test-teachers)")]
+                                 reason="needs LESDISTILL_TEACHER_PYTHON, a fairchem v2 interpreter (make test-teachers)"),
+              pytest.mark.skipif(importlib.util.find_spec("fairchem") is not None,
+                                 reason="runs from an interpreter without fairchem (the base stack)")]
 ROOT = Path(__file__).resolve().parents[2]
 
 
