@@ -37,7 +37,7 @@ def small_water_box() -> Atoms:
 def test_catalog_is_complete_and_valid():
     catalog = load_catalog()
     families = {spec.family for spec in catalog.values()}
-    assert families == {"chgnet", "sevenn", "xtb", "mace", "fairchem", "fairchem_v1", "orb", "pet", "reference"}
+    assert families == {"chgnet", "sevenn", "xtb", "mace", "fairchem", "fairchem_v1", "orb", "pet", "so3lr", "reference"}
     for spec in catalog.values():
         assert spec.level_of_theory and spec.training_set and spec.licence
         assert os.path.exists(os.path.join(os.path.dirname(__file__), "..", "envs", f"{spec.env}.yaml")), spec.env

@@ -146,3 +146,32 @@ def fairchem_v1_checkpoint(path: Path, *, architecture: str, arguments: dict | N
     torch.save({"config": config, "state_dict": {f"module.{k}": v for k, v in model.state_dict().items()},
                 "normalizers": {}, "epoch": 0, "step": 0}, path)
     return path
+
+
+def mace_checkpoint(path: Path, *, channels: int = 8, max_L: int = 1, heads: tuple[str, ...] = ("default",),
+                    atomic_numbers: tuple[int, ...] = (1, 8, 17), atomic_energies=None, r_max: float = 4.5,
+                    num_interactions: int = 2, correlation: int = 2, max_ell: int = 1, seed: int = 0) -> Path:
+    """A random ScaleShiftMACE (float64) with ``heads`` saved with ``torch.save`` (mace-torch's model file).
+    Hidden irreps ``channels`` x (0e + 1o + ... up to ``max_L``); ``atomic_energies`` (heads, elements)."""
+    import numpy as np
+    import torch
+    from e3nn import o3
+    from mace import modules
+
+    from lesdistill.legacy_loading import pickle_loading_allowed
+
+    parities = "eoeoeoeo"
+    hidden = "+".join(f"{channels}x{ell}{parities[ell]}" for ell in range(max_L + 1))
+    energies = np.zeros((len(heads), len(atomic_numbers))) if atomic_energies is None else np.asarray(atomic_energies)
+    with pickle_loading_allowed():
+        torch.manual_seed(seed)
+        block = modules.interaction_classes["RealAgnosticResidualInteractionBlock"]
+        model = modules.ScaleShiftMACE(
+            r_max=r_max, num_bessel=8, num_polynomial_cutoff=5, max_ell=max_ell, interaction_cls=block,
+            interaction_cls_first=block, num_interactions=num_interactions, num_elements=len(atomic_numbers),
+            hidden_irreps=o3.Irreps(hidden), MLP_irreps=o3.Irreps("16x0e"), atomic_energies=energies,
+            avg_num_neighbors=20.0, atomic_numbers=list(atomic_numbers), correlation=correlation,
+            gate=torch.nn.functional.silu, heads=list(heads), atomic_inter_scale=[1.0] * len(heads),
+            atomic_inter_shift=[0.0] * len(heads)).to(torch.float64)
+        torch.save(model, path)
+    return path

@@ -1,11 +1,11 @@
-"""MACE (base stack): a random three-head MACE saved with torch.save, staged under the MACE-MH-1 entries,
+"""MACE (base stack): a random three-head MACE (H, O, Cl) saved with torch.save, staged under the MACE-MH-1 entries,
 loaded through the adapter with each head; float64 and float32; stress; forces = −∂E/∂r."""
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
+from .builders import mace_checkpoint
 from .common import assert_forces_are_minus_gradient, assert_runs, label_two_frames, loaded, stage, water_box
 
 pytest.importorskip("mace")
@@ -15,31 +15,11 @@ HEADS = ("omat_pbe", "omol", "matpes_r2scan")  # the heads the catalog's mace-mh
 E0 = {"omat_pbe": (-3.0, -4.0, -2.0), "omol": (-13.6, -2041.0, -12500.0), "matpes_r2scan": (-5.0, -8.0, -3.0)}
 
 
-def random_multihead_mace(path):
-    """Save a random 3-head ScaleShiftMACE for H, O, Cl (per-head E0s differ) with torch.save."""
-    import torch
-    from e3nn import o3
-    from mace import modules
-
-    from lesdistill.legacy_loading import pickle_loading_allowed
-
-    with pickle_loading_allowed():
-        torch.manual_seed(0)
-        block = modules.interaction_classes["RealAgnosticResidualInteractionBlock"]
-        model = modules.ScaleShiftMACE(
-            r_max=4.5, num_bessel=6, num_polynomial_cutoff=5, max_ell=1, interaction_cls=block,
-            interaction_cls_first=block, num_interactions=2, num_elements=3, hidden_irreps=o3.Irreps("8x0e+8x1o"),
-            MLP_irreps=o3.Irreps("8x0e"), atomic_energies=np.array([E0[h] for h in HEADS]), avg_num_neighbors=10.0,
-            atomic_numbers=[1, 8, 17], correlation=2, gate=torch.nn.functional.silu, heads=list(HEADS),
-            atomic_inter_scale=[1.0] * 3, atomic_inter_shift=[0.0] * 3).to(torch.float64)
-        torch.save(model, path)
-
-
 @pytest.fixture(scope="module")
 def staged_root(tmp_path_factory):
     root = tmp_path_factory.mktemp("checkpoints")
     download = tmp_path_factory.mktemp("download") / "mace-mh-1.model"
-    random_multihead_mace(download)
+    mace_checkpoint(download, heads=HEADS, atomic_energies=[E0[h] for h in HEADS])
     return root, download
 
 
