@@ -32,7 +32,7 @@ from ase import units
 from ase.md.langevin import Langevin
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import machine, median_seconds, write_results  # noqa: E402
+from common import RESULTS, machine, median_seconds, write_results  # noqa: E402
 
 from lesdistill.systems import water_box  # noqa: E402
 from lesdistill.teachers import load_catalog, load_teacher  # noqa: E402
@@ -153,14 +153,24 @@ def published_sizes(args: argparse.Namespace) -> None:
                 metrics.update(time_calculator(teacher, published_size_calculator(teacher, Path(folder)), md=False))
         print(json.dumps(metrics))
         return
-    for teacher, (stack, _, _) in PUBLISHED_SIZES.items():
-        python = ROOT / (".venv" if stack == "base" else f".venv-{stack}") / "bin" / "python"
+    chosen = [t for t in args.teachers if t in PUBLISHED_SIZES] or list(PUBLISHED_SIZES)
+    previous = RESULTS / "teachers_published_sizes.json"
+    if previous.exists():  # timings can be taken stack by stack: keep the other teachers' entries
+        old = json.loads(previous.read_text())
+        metrics.update({k: (v["value"], v["unit"]) for k, v in old["metrics"].items()})
+        notes = old["machine"].get("runs", [])
+    else:
+        notes = []
+    for teacher in chosen:
+        stack = PUBLISHED_SIZES[teacher][0]
+        python = Path(sys.executable) if stack == "base" else ROOT / f".venv-{stack}" / "bin" / "python"
         if not python.exists():
             print(f"{teacher}: environment {python} not found, not timed")
             continue
         metrics.update(other_environment(str(python), (teacher,), "--published-sizes"))
-    info = machine(2) | {"note": args.note, "load_average": os.getloadavg(),
-                         "sizes": {t: size for t, (_, _, size) in PUBLISHED_SIZES.items()}}
+        notes.append({"teacher": teacher, "date_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                      "load_average": os.getloadavg(), "note": args.note})
+    info = machine(2) | {"runs": notes, "sizes": {t: size for t, (_, _, size) in PUBLISHED_SIZES.items()}}
     print(f"wrote {write_results('teachers_published_sizes', info, metrics)}")
 
 

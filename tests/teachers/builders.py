@@ -155,15 +155,16 @@ def mace_checkpoint(path: Path, *, channels: int = 8, max_L: int = 1, heads: tup
     Hidden irreps ``channels`` x (0e + 1o + ... up to ``max_L``); ``atomic_energies`` (heads, elements)."""
     import numpy as np
     import torch
-    from e3nn import o3
-    from mace import modules
 
     from lesdistill.legacy_loading import pickle_loading_allowed
 
     parities = "eoeoeoeo"
     hidden = "+".join(f"{channels}x{ell}{parities[ell]}" for ell in range(max_L + 1))
     energies = np.zeros((len(heads), len(atomic_numbers))) if atomic_energies is None else np.asarray(atomic_energies)
-    with pickle_loading_allowed():
+    with pickle_loading_allowed():  # e3nn 0.4.4 needs it while it imports under torch >= 2.6
+        from e3nn import o3
+        from mace import modules
+
         torch.manual_seed(seed)
         block = modules.interaction_classes["RealAgnosticResidualInteractionBlock"]
         model = modules.ScaleShiftMACE(
