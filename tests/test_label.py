@@ -41,6 +41,7 @@ def test_labels_equal_the_teacher_and_the_split_is_reproducible(frames_file, tmp
     exported = ase.io.read(extxyz, index=":")
     assert [a.info["split"] for a in exported].count("test") == 2
     assert exported[0].get_potential_energy() == pytest.approx(float(data.energy[0]))
+    assert np.allclose(exported[0].get_charges(), data.teacher_charges.values[0])
 
 
 def test_xtb_mulliken_charges_are_stored(frames_file, tmp_path):

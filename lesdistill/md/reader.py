@@ -54,7 +54,7 @@ def read_trajectory(path: Path | str) -> xr.Dataset:
 def to_atoms(trajectory: xr.Dataset | Path | str, frames: Sequence[int] | slice | None = None) -> list[Atoms]:
     """ASE Atoms for ``frames`` (default all) with velocities where stored, info (step, the structure's info
     and where stored time_fs, temperature_K, split) and a SinglePointCalculator holding energy, forces and,
-    if stored, stress."""
+    if stored, stress and the teacher's charges."""
     data = trajectory if isinstance(trajectory, xr.Dataset) else read_trajectory(trajectory)
     selection = data.isel(frame=frames if frames is not None else slice(None)).load()
     info = json.loads(data.attrs.get("structure_info", "{}"))
@@ -72,6 +72,8 @@ def to_atoms(trajectory: xr.Dataset | Path | str, frames: Sequence[int] | slice 
         results = dict(energy=float(frame.energy), forces=frame.forces.values)
         if "stress" in frame:
             results["stress"] = frame.stress.values
+        if "teacher_charges" in frame:
+            results["charges"] = frame.teacher_charges.values
         atoms.calc = SinglePointCalculator(atoms, **results)
         result.append(atoms)
     return result
