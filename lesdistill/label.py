@@ -88,9 +88,16 @@ def split_assignment(n_frames: int, validation_fraction: float, test_fraction: f
     return codes
 
 
-def gives_charges(calculator) -> bool:
-    """Whether the teacher reports per-atom partial charges (xTB, SO3LR, SPC/Fw), stored as ``teacher_charges``."""
-    return "charges" in calculator.implemented_properties
+def gives_charges(calculator, atoms: Atoms) -> bool:
+    """Whether the teacher computes per-atom partial charges with the energy of ``atoms`` (xTB, SO3LR,
+    SPC/Fw), stored as ``teacher_charges``. Some calculators list "charges" without computing them for
+    every model (metatomic), so the first frame is evaluated (its result is cached for labelling)."""
+    if "charges" not in calculator.implemented_properties:
+        return False
+    probe = atoms.copy()
+    probe.calc = calculator
+    probe.get_potential_energy()
+    return calculator.results.get("charges") is not None
 
 
 def _labels(atoms: Atoms, calculator, with_stress: bool, with_charges: bool) -> dict[str, np.ndarray]:
@@ -130,7 +137,7 @@ def label_frames(source: Path, spec: TeacherSpec, output: Path, *, device: str =
         if calculator is None:
             calculator = load_teacher(spec, device=device)
             with_stress = bool(frames[0].pbc.all()) and "stress" in calculator.implemented_properties
-            with_charges = gives_charges(calculator)
+            with_charges = gives_charges(calculator, apply_charge_and_spin(frames[0], spec, charge, spin))
             if not partial.exists():
                 variables = (["positions", "cell", "energy", "forces", "step"] + (["stress"] if with_stress else [])
                              + (["teacher_charges"] if with_charges else []))
