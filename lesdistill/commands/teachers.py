@@ -28,7 +28,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                                  "loads then verify its SHA-256")
     staging.add_argument("file", type=Path, help="the checkpoint file as published (its name picks the catalog entry)")
     staging.add_argument("--teacher", default=None, help="catalog id, when the file was renamed")
-    staging.add_argument("--catalog", type=Path, default=None, help="YAML file extending the shipped catalog")
+    staging.add_argument("--catalog", type=Path, default=argparse.SUPPRESS, help="YAML file extending the shipped catalog")
     return parser
 
 
@@ -56,6 +56,8 @@ def availability(spec) -> str:
 def run(args: argparse.Namespace) -> None:
     catalog = load_catalog(args.catalog)
     if args.action == "stage":
+        if not args.file.is_file():
+            raise FileNotFoundError(f"checkpoint file {args.file} does not exist")
         spec = resolve(args.teacher, catalog) if args.teacher else entry_for_file(args.file.name, catalog)
         target = stage(args.file, spec)
         users = sorted(s.id for s in catalog.values() if s.checkpoint == spec.checkpoint)
