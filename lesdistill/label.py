@@ -23,13 +23,14 @@ from ase import Atoms
 from ase.stress import full_3x3_to_voigt_6_stress
 
 from .chunked_output import finish, partial_path, record_progress, resume
-from .md.atomic import fsync
+from .io.atomic import atomic_path, fsync
 from .md.reader import read_trajectory, to_atoms
 from .md.trajectory import append_frames, count_frames, create_trajectory
 from .progress import Progress
 from .provenance import package_versions, provenance
 from .teachers import TeacherSpec, apply_charge_and_spin, load_teacher
-from .teachers.checkpoints import sha256_of
+from .io.hashing import sha256_of
+from .io.structures import read_structures
 
 SPLIT_NAMES = ("train", "validation", "test")
 
@@ -62,7 +63,7 @@ def is_trajectory(path: Path) -> bool:
 
 def source_frames(path: Path, stride: int, max_frames: int | None) -> tuple[int, list[int]]:
     """(number of frames in the source, indices selected by ``stride`` and ``max_frames``)."""
-    total = count_frames(path) if is_trajectory(path) else len(ase.io.read(path, index=":"))
+    total = count_frames(path) if is_trajectory(path) else len(read_structures(path))
     indices = list(range(0, total, stride))
     return total, indices if max_frames is None else indices[:max_frames]
 
@@ -71,7 +72,7 @@ def load_frames(path: Path, indices: list[int]) -> list[Atoms]:
     """The frames ``indices`` of ``path`` as Atoms (positions, cell, pbc, numbers, info)."""
     if is_trajectory(path):
         return to_atoms(read_trajectory(path), indices)
-    frames = ase.io.read(path, index=":")
+    frames = ase.io.read(path, index=":")  # checked once by source_frames
     return [frames[i] for i in indices]
 
 
@@ -115,11 +116,10 @@ def _labels(atoms: Atoms, calculator, with_stress: bool, with_charges: bool) -> 
 
 def label_frames(source: Path, spec: TeacherSpec, output: Path, *, device: str = "cpu", stride: int = 1,
                  max_frames: int | None = None, validation_fraction: float = 0.05, test_fraction: float = 0.1,
-                 seed: int = 0, charge: int = 0, spin: int = 1, chunk: int = 8) -> Path:
-    """Label the selected frames of ``source`` with teacher ``spec`` into ``output`` (netCDF); resumable."""
+                 seed: int = 0, charge: int = 0, spin: int = 1, chunk: int = 8, overwrite: bool = False) -> Path:
+    """Label the selected frames of ``source`` with teacher ``spec`` into ``output`` (netCDF); resumable.
+    ``overwrite`` discards unfinished work of another request instead of refusing."""
     source, output = Path(source), Path(output)
-    if output.exists():
-        return output
     if not source.exists():
         raise ValueError(f"frames file {source} does not exist")
     if stride < 1 or (max_frames is not None and max_frames < 1) or chunk < 1:
@@ -129,7 +129,7 @@ def label_frames(source: Path, spec: TeacherSpec, output: Path, *, device: str =
     _, indices = source_frames(source, stride, max_frames)
     codes = split_assignment(len(indices), validation_fraction, test_fraction, seed)
     partial = partial_path(output)
-    done = resume(output, asdict(request))
+    done = resume(output, asdict(request), discard_other=overwrite)
     calculator = None
     progress = Progress(len(indices), done, label=f"label {spec.id}", unit="frame")
     for start in range(done, len(indices), chunk):
@@ -175,9 +175,9 @@ def _finish(partial: Path, codes: np.ndarray) -> None:
 
 def export_extxyz(dataset: Path, output: Path) -> Path:
     """Write the labelled frames with energy, forces, stress and ``split`` to extxyz."""
-    output.parent.mkdir(parents=True, exist_ok=True)
     frames = to_atoms(read_trajectory(dataset))
     for atoms in frames:
         atoms.info["split"] = SPLIT_NAMES[int(atoms.info["split"])]
-    ase.io.write(output, frames, format="extxyz")
+    with atomic_path(output) as tmp:
+        ase.io.write(tmp, frames, format="extxyz")
     return output

@@ -30,12 +30,12 @@ import torch
 from .chunked_output import finish, partial_path, record_progress, resume
 from .decomposition import HCL_GROUPS, WATER_LAYER_CUTS, hcl_groups, water_density_profile, water_layer_groups
 from .electrostatics import born_effective_charges, current_contributions
-from .md.atomic import atomic_path, fsync
+from .io.atomic import atomic_path, fsync
 from .md.reader import read_trajectory
 from .models.student import load_student
 from .progress import Progress
 from .provenance import provenance
-from .teachers.checkpoints import sha256_of
+from .io.hashing import sha256_of
 
 DECOMPOSITIONS = ("hcl", "water-layers")
 BEC_BINS = np.linspace(-8.0, 8.0, 321)  # e, edges of the isotropic-BEC histogram (Ti in TiO2 ≈ +6.5)
@@ -91,14 +91,16 @@ def frame_becs(model, positions: np.ndarray, cells: np.ndarray | None, numbers: 
 
 def response_along_trajectory(trajectory: Path | str, student: Path | str, output: Path | str, *, stride: int = 1,
                               bec_stride: int = 10, epsilon_inf: float = 1.0, chunk: int = 16,
-                              groups: str | None = None, layer_cuts: tuple[float, ...] = WATER_LAYER_CUTS) -> Path:
+                              groups: str | None = None, layer_cuts: tuple[float, ...] = WATER_LAYER_CUTS,
+                              overwrite: bool = False) -> Path:
     """Write ``output`` (netCDF): current (and group currents) on every ``stride``-th frame, BEC
-    statistics on every ``bec_stride``-th of those; resumable."""
+    statistics on every ``bec_stride``-th of those; resumable (``overwrite`` discards unfinished work of
+    other settings instead of refusing)."""
     trajectory, student, output = Path(trajectory), Path(student), Path(output)
-    if output.exists():
-        return output
     if stride < 1 or chunk < 1 or bec_stride < 1:
         raise ValueError(f"stride, bec_stride and chunk must be positive, got {stride}, {bec_stride} and {chunk}")
+    if not epsilon_inf > 0:
+        raise ValueError(f"epsilon_inf must be positive, got {epsilon_inf}")
     split = decomposition(groups, tuple(layer_cuts)) if groups else None
     data = read_trajectory(trajectory)
     if "velocities" not in data:
@@ -111,11 +113,11 @@ def response_along_trajectory(trajectory: Path | str, student: Path | str, outpu
                "bec_stride": bec_stride, "epsilon_inf": epsilon_inf, "groups": groups,
                "layer_cuts": list(layer_cuts) if groups == "water-layers" else None}
     partial = partial_path(output)
-    done = resume(output, request)
+    model = load_student(student)
+    done = resume(output, request, discard_other=overwrite)
     if done == 0:
         _create(partial, elements, split, provenance(command="response", trajectory=str(trajectory),
                                                      student=str(student), request=json.dumps(request, sort_keys=True)))
-    model = load_student(student)
     progress = Progress(len(indices), done, label="response", unit="frame")
     for start in range(done, len(indices), chunk):
         rows = np.arange(start, min(start + chunk, len(indices)))

@@ -78,7 +78,7 @@ def test_bad_input_is_reported_and_keeps_existing_output(small_water, tmp_path, 
     output = tmp_path / "keep.nc"
     output.write_text("previous result")
     arguments = [str(small_water) if a == "WATER" else str(tmp_path / a) if a.endswith(".extxyz") else a for a in arguments]
-    assert main(["electrostatics", *arguments, "-o", str(output)]) == 2
+    assert main(["electrostatics", *arguments, "-o", str(output), "--overwrite"]) == 2  # a failed run keeps it
     assert message in capsys.readouterr().err
     assert output.read_text() == "previous result"
 

@@ -59,7 +59,7 @@ def test_ir_with_groups_and_reference_writes_the_documented_layout(tmp_path, cap
     code, output = run_ir(tmp_path, response, "--block-length-fs", str(BLOCK_FS), "--overlap", "0.5",
                           "--reference", "water")
     assert code == 0 and "wrote" in capsys.readouterr().out
-    assert [p.name for p in output.parent.iterdir()] == ["ir.nc"]  # written atomically, no temporary left
+    assert sorted(p.name for p in output.parent.iterdir()) == ["ir.nc", "ir.nc.made-from.json"]  # no temporary left
     with xr.open_dataset(output) as ir:
         ir = ir.load()
     assert dict(ir.sizes) == {"wavenumber": ir.sizes["wavenumber"], "band": 5, "group": 2}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import io
 import json
 import re
@@ -19,6 +18,7 @@ from ase.build import bulk
 from ase.calculators.calculator import Calculator, all_changes
 from ase.stress import full_3x3_to_voigt_6_stress
 
+from lesdistill.cli import build_parser
 from lesdistill.commands import sample
 from lesdistill.md import (MDGuardError, MDSettings, calculator_from_name, load_settings, partial_path, read_trajectory,
                            run_md, to_atoms, write_extxyz)
@@ -439,9 +439,7 @@ def test_cli_runs_and_reports(tmp_path, capsys):
     settings_file = tmp_path / "md.yaml"
     settings_file.write_text("ensemble: nve\ntimestep_fs: 5\ntemperature_K: 60\nequilibration_steps: 0\n"
                              "production_steps: 20\nsample_stride: 2\ncheckpoint_every: 10\n")
-    parser = argparse.ArgumentParser()
-    sample.add_parser(parser.add_subparsers())
-    args = parser.parse_args(["md", str(structure), "--calculator", "lj", "--settings", str(settings_file),
+    args = build_parser().parse_args(["md", str(structure), "--calculator", "lj", "--settings", str(settings_file),
                               "-o", str(tmp_path / "md.nc"), "--extxyz", str(tmp_path / "md.extxyz")])
     sample.run(args)
     captured = capsys.readouterr()

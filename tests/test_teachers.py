@@ -13,7 +13,7 @@ from ase import Atoms
 
 from lesdistill.electrostatics import coulomb_constant
 from lesdistill.teachers import SPCFwCalculator, TeacherSpec, TeacherUnavailableError, load_catalog, load_teacher
-from lesdistill.teachers.checkpoints import sha256_of
+from lesdistill.io import sha256_of
 from lesdistill.teachers.spcfw import ANGLE_K, ANGLE_THETA0, BOND_K, BOND_R0, LJ_EPSILON, LJ_SIGMA
 
 from .helpers import central_difference

@@ -146,3 +146,50 @@ def test_workflow_lint_is_clean(tmp_path):
     result = run_snakemake(tmp_path, "--configfile", str(ROOT / "config" / "demo.yaml"), "--lint")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "good condition" in result.stdout + result.stderr
+
+
+def test_config_values_reach_the_shell_quoted(tmp_path):
+    """Values with shell syntax (a teacher's python, a fine-tuning data path) are quoted in every rule:
+    the printed commands hold them as one quoted word, and running a job does not execute them."""
+    (tmp_path / "data; touch INJECTED.extxyz").write_text("")
+    python = "true; touch INJECTED #"
+    config = tmp_path / "injection.yaml"
+    config.write_text(yaml.safe_dump({
+        "teachers": ["spcfw"], "teacher_overrides": {"spcfw": {"python": python}},
+        "systems": {"water": {"builder": "water", "molecules": 8, "epsilon_inf": 1.78,
+                              "charges": {"O": -0.82, "H": 0.41}, "finetune_data": "data; touch INJECTED.extxyz"}},
+    }))
+    plan = run_snakemake(tmp_path, "--configfile", str(config), "--dry-run", "--printshellcmds",
+                         "results/spcfw/water/student_finetuned.pt")
+    assert plan.returncode == 0, plan.stderr
+    commands = [line for line in plan.stdout.splitlines() if "lesdistill" in line and "touch" in line]
+    assert len(commands) == 4  # relax, sample and label run the teacher's python; finetune reads the data
+    for line in commands:
+        assert f"'{python}' -m lesdistill.cli" in line or "train 'data; touch INJECTED.extxyz' --init" in line
+        assert line.replace(f"'{python}'", "").replace("'data; touch INJECTED.extxyz'", "").count("touch") == 0
+    run = run_snakemake(tmp_path, "results/spcfw/water/relaxed.extxyz", "--configfile", str(config))
+    assert run.returncode != 0  # the quoted "python" is not a program
+    assert (tmp_path / "results/systems/water/structure.extxyz").is_file()
+    assert not list(tmp_path.rglob("INJECTED")), "a config value ran as a shell command"
+
+
+def test_a_misspelt_config_key_gets_one_line_before_any_schema_dump(tmp_path):
+    config = tmp_path / "typo.yaml"
+    config.write_text("teachers: [spcfw]\nsystems: {water: {builder: water, epsilon_inf: 1.78, molecule: 8}}\n")
+    result = run_snakemake(tmp_path, "--configfile", str(config), "--dry-run")
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "systems.water.molecule: 8 — unknown key (did you mean 'molecules'?)" in output
+    assert "additionalProperties" not in output and len(output.splitlines()) < 30
+
+
+def test_every_placeholder_of_every_shell_command_is_quoted():
+    """Static companion of the injection test: in the rules' shell commands, every {placeholder} is {…:q}."""
+    import re
+
+    unquoted = []
+    for path in sorted((ROOT / "workflow").rglob("*.smk")) + [ROOT / "workflow" / "Snakefile"]:
+        for block in re.findall(r"shell:\n((?:\s+\".*\"\n)+)", path.read_text()):
+            unquoted += [f"{path.name}: {{{name}}}" for name in re.findall(r"\{([^{}]+)\}", block)
+                         if not name.endswith(":q")]
+    assert unquoted == []

@@ -7,7 +7,11 @@ from pathlib import Path
 
 import ase.io
 
+from ..config.models import HClSystem, TiO2WaterSystem, WaterSystem
+from ..io.atomic import atomic_path
+from ..io.records import MadeFrom
 from ..systems import anatase_water_interface, hcl_box, water_box
+from .options import check_options, made_from_args
 
 NAME = "build-system"
 
@@ -34,6 +38,16 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     return parser
 
 
+def made_from(args: argparse.Namespace) -> MadeFrom:
+    """What the structure is made from: the builder's options (checked by the config's system fields)."""
+    model = {"water": WaterSystem, "hcl": HClSystem, "tio2-water": TiO2WaterSystem}[args.system]
+    names = {"seed": "seed", "molecules": "molecules", "density": "density", "ion_pairs": "ion_pairs",
+             "waters": "waters", "length": "length", "repeat": "repeat", "layers": "layers",
+             "cell_height": "cell_height", "lattice": "lattice"}
+    check_options(args, model, {field: option for field, option in names.items() if field in model.model_fields})
+    return made_from_args(args, NAME)
+
+
 def build(args: argparse.Namespace):
     """The ASE Atoms that ``args`` ask for."""
     if args.system == "water":
@@ -48,6 +62,6 @@ def build(args: argparse.Namespace):
 def run(args: argparse.Namespace) -> None:
     atoms = build(args)
     atoms.info.update(system=args.system, seed=args.seed)
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    ase.io.write(args.output, atoms, format="extxyz")
+    with atomic_path(args.output) as tmp:
+        ase.io.write(tmp, atoms, format="extxyz")
     print(f"wrote {len(atoms)} atoms ({atoms.get_chemical_formula()}), cell {atoms.cell.lengths().round(4).tolist()} Å -> {args.output}")

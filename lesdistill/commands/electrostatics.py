@@ -11,14 +11,18 @@ import argparse
 import time
 from pathlib import Path
 
-import ase.io
 import numpy as np
 import torch
 import xarray as xr
 
 from ..autodiff import energy_forces_stress
 from ..electrostatics import born_effective_charges, ewald_energy, point_charge_energy
+from ..config.models import CaceStudent, WaterSystem
+from ..io.atomic import atomic_path
+from ..io.records import MadeFrom
+from ..io.structures import read_structures
 from ..provenance import provenance
+from .options import check_options, made_from_args
 
 NAME = "electrostatics"
 
@@ -39,14 +43,7 @@ def parse_charges(text: str) -> dict[str, float]:
 
 def read_frames(path: Path) -> list:
     """All frames of ``path`` with one atom count and composition, or ValueError naming the file."""
-    if not path.exists():
-        raise ValueError(f"structure file {path} does not exist")
-    try:
-        frames = ase.io.read(path, index=":")
-    except Exception as error:  # ASE raises many types for unreadable files
-        raise ValueError(f"cannot read structures from {path}: {error}") from error
-    if not frames:
-        raise ValueError(f"{path} holds no structures")
+    frames = read_structures(path)
     symbols = frames[0].get_chemical_symbols()
     for i, atoms in enumerate(frames):
         if atoms.get_chemical_symbols() != symbols:
@@ -67,6 +64,15 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     parser.add_argument("--dtype", choices=["float32", "float64"], default="float64")
     parser.add_argument("-o", "--output", type=Path, required=True, help="output netCDF path")
     return parser
+
+
+def made_from(args: argparse.Namespace) -> MadeFrom:
+    """The structures and the options (the config's ranges: σ, dl, ε∞ > 0)."""
+    check_options(args, CaceStudent, {"sigma": "sigma", "dl": "dl"})
+    check_options(args, WaterSystem, {"epsilon_inf": "epsilon_inf"})
+    if args.mesh_spacing is not None and not args.mesh_spacing > 0:
+        raise ValueError(f"--mesh-spacing {args.mesh_spacing}: must be positive (Å)")
+    return made_from_args(args, NAME, ("structures",))
 
 
 def run(args: argparse.Namespace) -> None:
@@ -131,8 +137,8 @@ def run(args: argparse.Namespace) -> None:
         ),
     )
     _annotate(dataset)
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    dataset.to_netcdf(args.output)
+    with atomic_path(args.output) as tmp:
+        dataset.to_netcdf(tmp)
     _print_summary(dataset, periodic)
     print(f"wrote {args.output}")
 

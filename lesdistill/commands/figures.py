@@ -21,6 +21,8 @@ from ..figures.make import (
 )
 from ..figures.parity import SPCFW_CHARGES
 from ..figures.style import DPI, FORMATS
+from ..io.records import MadeFrom
+from .options import HOW_OPTIONS
 
 NAME = "figures"
 
@@ -71,6 +73,23 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                         help="file formats (default pdf png)")
     parser.add_argument("--dpi", type=int, default=DPI, help=f"PNG resolution (default {DPI})")
     return parser
+
+
+def made_from(args: argparse.Namespace) -> MadeFrom:
+    """The figures folder, every input file named by the options and the remaining options as settings.
+    Missing input files are left out here: :func:`make_figures` names them in its own error."""
+    named: dict[str, list[str]] = {
+        "ir": [str(parse_labelled(text, "--ir")[1]) for text in args.ir],
+        "response": [str(parse_labelled(text, "--response")[1]) for text in args.response],
+        "groups": args.groups, "density": args.density, "costs": args.costs,
+        "bec_parity": [part for text in args.bec_parity for part in text.split("=", 1)],
+        "reference_for": [text.partition("=")[2] for text in args.reference_for],
+    }
+    inputs = {f"{option}[{i}]": Path(path) for option, paths in named.items() for i, path in enumerate(paths)
+              if Path(path).is_file()}
+    settings = {key: value for key, value in vars(args).items()
+                if key not in HOW_OPTIONS and key not in named and key != "out"}
+    return MadeFrom(NAME, args.out, inputs, settings)
 
 
 def run(args: argparse.Namespace) -> None:

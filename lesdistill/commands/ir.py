@@ -11,9 +11,12 @@ import argparse
 import math
 from pathlib import Path
 
+from ..config.models import IRConfig
+from ..io.records import MadeFrom
 from ..spectra.analysis import ir_dataset, write_ir
 from ..spectra.peaks import BAND_SETS
-from ..spectra.reference import REFERENCE_FILES
+from ..spectra.reference import REFERENCE_FILES, reference_path
+from .options import check_options, made_from_args
 
 NAME = "ir"
 
@@ -67,6 +70,20 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     parser.add_argument("--bands", choices=sorted(BAND_SETS), default=None,
                         help="band windows for peaks (default: the reference's, else water)")
     return parser
+
+
+def made_from(args: argparse.Namespace) -> MadeFrom:
+    """The response file (and a reference file) and the options (the config's ranges)."""
+    check_options(args, IRConfig, {"block_length_fs": "block_length_fs", "overlap": "overlap", "zero_pad": "zero_pad",
+                                   "max_wavenumber_cm1": "max_wavenumber", "smoothing_cm1": "smoothing_cm1",
+                                   "quantum_correction_K": "quantum_correction_K"})
+    if args.dt_fs is not None and not args.dt_fs > 0:
+        raise ValueError(f"--dt-fs {args.dt_fs}: must be positive (fs)")
+    made = made_from_args(args, NAME, ("response",))
+    if args.reference is None:
+        return made
+    return MadeFrom(made.command, made.output, {**made.inputs, "reference": reference_path(args.reference)},
+                    made.settings)
 
 
 def run(args: argparse.Namespace) -> None:

@@ -8,7 +8,10 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
+from ..config.models import LabellingConfig
+from ..io.records import MadeFrom
 from ..label import SPLIT_NAMES, export_extxyz, label_frames
+from .options import check_options, made_from_args
 from .teacher_options import add_teacher_options, teacher_spec
 
 NAME = "label"
@@ -29,12 +32,24 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     return parser
 
 
+def made_from(args: argparse.Namespace) -> MadeFrom:
+    """The frames, the teacher (and its catalog's SHA-256) and the split options (the config's ranges)."""
+    check_options(args, LabellingConfig, {name: name for name in ("validation_fraction", "test_fraction", "seed",
+                                                                  "chunk", "stride")})
+    if args.max_frames is not None and args.max_frames < 1:
+        raise ValueError(f"--max-frames {args.max_frames}: must be at least 1")
+    if args.validation_fraction + args.test_fraction >= 1:
+        raise ValueError(f"--validation-fraction + --test-fraction must be below 1, got "
+                         f"{args.validation_fraction + args.test_fraction}")
+    return made_from_args(args, NAME, ("frames", "catalog"), teacher_sha256=teacher_spec(args).sha256)
+
+
 def run(args: argparse.Namespace) -> None:
     spec = teacher_spec(args)
     path = label_frames(args.frames, spec, args.output, device=args.device, stride=args.stride,
                         max_frames=args.max_frames, validation_fraction=args.validation_fraction,
                         test_fraction=args.test_fraction, seed=args.seed, charge=args.charge, spin=args.spin,
-                        chunk=args.chunk)
+                        chunk=args.chunk, overwrite=args.overwrite)
     with xr.open_dataset(path) as data:
         counts = np.bincount(data.split.values, minlength=3)
         print(f"{data.sizes['frame']} frames labelled by {spec.id} ("

@@ -9,7 +9,12 @@ import ase.io
 import numpy as np
 from ase.optimize import BFGS
 
+from ..config.models import SamplingConfig
+from ..io.atomic import atomic_path
+from ..io.records import MadeFrom
+from ..io.structures import read_structures
 from ..teachers import apply_charge_and_spin, load_teacher
+from .options import check_options, made_from_args
 from .teacher_options import add_teacher_options, teacher_spec
 
 NAME = "relax"
@@ -25,21 +30,23 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     return parser
 
 
+def made_from(args: argparse.Namespace) -> MadeFrom:
+    """The structure, the teacher (and its catalog's SHA-256) and the BFGS options (the config's ranges)."""
+    check_options(args, SamplingConfig, {"relax_fmax": "fmax", "relax_steps": "steps"})
+    return made_from_args(args, NAME, ("structure", "catalog"), teacher_sha256=teacher_spec(args).sha256)
+
+
 def run(args: argparse.Namespace) -> None:
-    if not args.structure.exists():
-        raise ValueError(f"structure file {args.structure} does not exist")
-    if not args.fmax > 0 or args.steps < 1:
-        raise ValueError(f"--fmax must be positive and --steps at least 1, got {args.fmax} and {args.steps}")
     spec = teacher_spec(args)
-    atoms = ase.io.read(args.structure)
+    atoms = read_structures(args.structure, -1)[0]
     atoms.calc = load_teacher(spec, device=args.device)
     apply_charge_and_spin(atoms, spec, args.charge, args.spin)
     start = atoms.get_potential_energy()
     converged = BFGS(atoms, logfile="-").run(fmax=args.fmax, steps=args.steps)
     final_fmax = float(np.linalg.norm(atoms.get_forces(), axis=1).max())
     atoms.info.update(relaxed_with=spec.id, relax_fmax=args.fmax, relax_converged=bool(converged))
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    ase.io.write(args.output, atoms, format="extxyz")
+    with atomic_path(args.output) as tmp:
+        ase.io.write(tmp, atoms, format="extxyz")
     status = "converged" if converged else f"NOT converged in {args.steps} steps"
     print(f"{status}: energy {start:.4f} -> {atoms.get_potential_energy():.4f} eV, max force {final_fmax:.4f} eV/Å "
           f"-> {args.output}")

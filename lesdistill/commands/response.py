@@ -6,8 +6,11 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from ..config.models import ResponseConfig, WaterSystem
 from ..decomposition import WATER_LAYER_CUTS
+from ..io.records import MadeFrom
 from ..response import DECOMPOSITIONS, response_along_trajectory
+from .options import check_options, made_from_args
 
 NAME = "response"
 
@@ -31,11 +34,17 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     return parser
 
 
+def made_from(args: argparse.Namespace) -> MadeFrom:
+    """The trajectory, the student and the options (the config's ranges: strides ≥ 1, ε∞ > 0)."""
+    check_options(args, ResponseConfig, {"stride": "stride", "bec_stride": "bec_stride", "chunk": "chunk"})
+    check_options(args, WaterSystem, {"epsilon_inf": "epsilon_inf"})
+    if sorted(args.layer_cuts) != list(args.layer_cuts) or min(args.layer_cuts) <= 0:
+        raise ValueError(f"--layer-cuts {' '.join(map(str, args.layer_cuts))}: must be positive and increasing (Å)")
+    return made_from_args(args, NAME, ("trajectory", "student"))
+
+
 def run(args: argparse.Namespace) -> None:
-    for path, what in ((args.trajectory, "trajectory"), (args.student, "student file")):
-        if not path.is_file():
-            raise ValueError(f"{what} {path} does not exist")
     path = response_along_trajectory(args.trajectory, args.student, args.output, stride=args.stride,
                                      bec_stride=args.bec_stride, epsilon_inf=args.epsilon_inf, chunk=args.chunk,
-                                     groups=args.groups, layer_cuts=tuple(args.layer_cuts))
+                                     groups=args.groups, layer_cuts=tuple(args.layer_cuts), overwrite=args.overwrite)
     print(f"wrote {path}")

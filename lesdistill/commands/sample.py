@@ -10,12 +10,14 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-import ase.io
-
 from ..md import CALCULATORS, MDSettings, calculator_from_name, load_settings, read_trajectory, run_md, write_extxyz
 from ..teachers import apply_charge_and_spin, load_teacher
 from ..calculator import StudentCalculator
-from ..teachers.checkpoints import bundled_name, sha256_of
+from ..io.hashing import sha256_of
+from ..io.records import MadeFrom
+from ..io.structures import read_structures
+from ..teachers.checkpoints import bundled_name
+from .options import made_from_args
 from .teacher_options import add_teacher_options, teacher_spec
 
 NAME = "md"
@@ -41,14 +43,15 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     return parser
 
 
+def made_from(args: argparse.Namespace) -> MadeFrom:
+    """The structure, the potential (teacher and its catalog's SHA-256, student file or test potential) and settings."""
+    teacher_sha256 = teacher_spec(args).sha256 if args.teacher is not None else None
+    return made_from_args(args, NAME, ("structure", "student", "settings", "catalog"), teacher_sha256=teacher_sha256)
+
+
 def run(args: argparse.Namespace) -> None:
     settings = load_settings(args.settings) if args.settings is not None else MDSettings()
-    if not args.structure.exists():
-        raise ValueError(f"structure file {args.structure} does not exist")
-    try:
-        atoms = ase.io.read(args.structure, index=args.index)
-    except Exception as error:  # ASE raises many types for unreadable files
-        raise ValueError(f"cannot read a structure from {args.structure}: {error}") from error
+    atoms = read_structures(args.structure, args.index)[0]
     if args.teacher is not None:
         spec = teacher_spec(args)
         calculator = load_teacher(spec, device=args.device)
@@ -69,7 +72,7 @@ def run(args: argparse.Namespace) -> None:
     else:
         calculator, identity, metadata = calculator_from_name(args.calculator), args.calculator, {"device": "cpu"}
     path = run_md(atoms, calculator, settings, args.output, calculator_id=identity, metadata=metadata,
-                  end_on_guard=args.end_on_guard)
+                  end_on_guard=args.end_on_guard, overwrite=args.overwrite)
     data = read_trajectory(path)
     print(f"{data.sizes['frame']} frames of {data.sizes['atom']} atoms, mean temperature "
           f"{float(data.temperature.mean()):.1f} K -> {path}")

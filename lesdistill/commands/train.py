@@ -5,10 +5,11 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-import yaml
-
+from ..io.documents import load_mapping
+from ..io.records import MadeFrom
 from ..models.student import BACKBONES
 from ..training import evaluate_student, load_train_settings, train
+from .options import made_from_args
 
 NAME = "train"
 MODEL_KEYS = {"backbone", "backbone_config", "head_config", "sigma", "dl", "use_les"}
@@ -34,9 +35,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 
 def read_model_config(path: Path) -> dict:
-    if not path.is_file():
-        raise ValueError(f"model file {path} does not exist")
-    config = yaml.safe_load(path.read_text()) or {}
+    config = load_mapping(path, "model file")
     unknown, missing = set(config) - MODEL_KEYS, {"backbone", "backbone_config"} - set(config)
     if unknown or missing:
         raise ValueError(f"{path}: needs backbone and backbone_config and may hold head_config, sigma, dl, "
@@ -44,14 +43,19 @@ def read_model_config(path: Path) -> dict:
     return config
 
 
-def run(args: argparse.Namespace) -> None:
+def made_from(args: argparse.Namespace) -> MadeFrom:
+    """The datasets, model file, start student, replay set and settings file."""
     if args.model is None and args.init is None:
         raise ValueError("give --model (new student) or --init (fine-tune a student)")
+    return made_from_args(args, NAME, ("dataset", "model", "init", "compare", "replay", "settings"))
+
+
+def run(args: argparse.Namespace) -> None:
     model_config = read_model_config(args.model) if args.model is not None else None
     checks = [("new data", d) for d in args.dataset] + ([("compare", args.compare)] if args.compare else [])
     before = [evaluate_student(args.init, data) for _, data in checks] if args.init else []
     path = train(args.dataset, model_config, load_train_settings(args.settings), args.output, init=args.init,
-                 replay=args.replay)
+                 replay=args.replay, overwrite=args.overwrite)
     print(f"wrote {path}")
     for (name, data), start in zip(checks, before):
         after = evaluate_student(path, data)

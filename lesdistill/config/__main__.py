@@ -2,7 +2,7 @@
 
     python -m lesdistill.config --schema workflow/schemas/config.schema.json          # (re)generate
     python -m lesdistill.config --check-schema workflow/schemas/config.schema.json    # exit 1 if stale
-    python -m lesdistill.config config/config.yaml config/demo.yaml                   # validate configs
+    python -m lesdistill.config config/config.yaml config/demo.yaml                   # validate (exit 2 if bad)
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
             campaign = load_config(path, base_dir=args.base_dir, check_files=not args.no_file_checks)
         except ValueError as error:
             print(error, file=sys.stderr)
-            status = 1
+            status = 2
             continue
         print(f"{path}: ok, {len(campaign.teachers)} teachers × {len(campaign.systems)} systems = "
               f"{len(campaign.cells())} cells")

@@ -37,7 +37,18 @@ def resolve_path(path: Path, info: ValidationInfo | None) -> Path:
     return path if path.is_absolute() else base_dir(info) / path
 
 
+def _plain_path(path: Path) -> Path:
+    if any(ord(character) < 32 or ord(character) == 127 for character in str(path)):
+        raise PydanticCustomError("path", "a path may not contain control characters (newline, tab, …)")
+    return path
+
+
+#: A file-system path (commands quote it; control characters are refused).
+PathText = Annotated[Path, AfterValidator(_plain_path)]
+
+
 def _existing_file(path: Path, info: ValidationInfo) -> Path:
+    _plain_path(path)
     context = info.context or {}
     if context.get("check_files", True):
         resolved = resolve_path(path, info)

@@ -8,16 +8,15 @@ raised together in a single ValueError.
 from __future__ import annotations
 
 import difflib
-import json
 import types
 import typing
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
+from ..io.documents import load_mapping
 from .models import CampaignConfig
 
 MISSING = "(missing)"
@@ -166,17 +165,7 @@ def format_errors(error: ValidationError, data: Any) -> list[str]:
 
 def read_config_file(path: Path | str) -> dict:
     """The mapping in a YAML or JSON config file; ValueError naming the file when it is not one."""
-    path = Path(path)
-    if not path.is_file():
-        raise ValueError(f"config file {path} does not exist")
-    text = path.read_text()
-    try:
-        data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
-    except (json.JSONDecodeError, yaml.YAMLError) as error:
-        raise ValueError(f"cannot parse config file {path}: {error}") from None
-    if not isinstance(data, dict):
-        raise ValueError(f"config file {path} must hold a mapping of section: settings")  # noqa: TRY004
-    return data
+    return load_mapping(path, "config file", empty_ok=False)
 
 
 def load_config(source: Path | str | Mapping[str, Any], *, base_dir: Path | str | None = None,

@@ -30,7 +30,7 @@ from ..md.settings import MDSettings, load_settings
 from ..teachers.checkpoints import bundled_name, checkpoint_root
 from ..teachers.spec import TeacherSpec, load_catalog
 from ..training.settings import TrainSettings
-from .fields import Element, ExistingFile, Fraction, Section, Slug, partial_model, resolve_path, set_fields
+from .fields import Element, ExistingFile, Fraction, PathText, Section, Slug, partial_model, resolve_path, set_fields
 
 #: Speed of light (cm/s): a current sampled every Δt fs resolves up to ν̃ = 10¹⁵ / (2 Δt c) cm⁻¹ (Nyquist).
 SPEED_OF_LIGHT_CM_S = 2.99792458e10
@@ -72,7 +72,7 @@ class TeacherOverride(Section):
                                description="SHA-256 of the override checkpoint, verified at load")
     conda_env: ExistingFile | None = Field(
         None, description="conda environment file of the teacher's stack (e.g. envs/sevenn.yaml); must exist")
-    python: Path | None = Field(
+    python: PathText | None = Field(
         None, description="Python interpreter of a separate environment that runs this teacher's stages "
         "(e.g. .venv-sevenn/bin/python for SevenNet, whose e3nn conflicts with mace-torch)")
 
@@ -227,7 +227,7 @@ class _SystemBase(Section):
         None, min_length=1, description="subset of the campaign's teachers run on this system (default all)")
     train_frames: int | None = Field(None, gt=0, description="labelled training frames (validation included)")
     test_frames: int | None = Field(None, gt=0, description="labelled test frames")
-    finetune_data: Path | None = Field(
+    finetune_data: PathText | None = Field(
         None, description="DFT dataset (netCDF or extxyz with energies and forces) to fine-tune the student on")
     sampling_md: MDOverrides | None = Field(None, description="teacher MD overrides for this system")
     student_md: MDOverrides | None = Field(None, description="student MD overrides for this system")

@@ -72,6 +72,21 @@ def check_charges(charges, positions: torch.Tensor) -> torch.Tensor:
     return charges
 
 
+#: Largest reciprocal-space grid (bytes) an electrostatics routine may allocate; a larger cell is refused.
+MAX_GRID_BYTES = 16 * 2**30
+
+
+def require_grid_memory(needed_bytes: float, cell: torch.Tensor, what: str) -> None:
+    """ValueError with the memory estimate when ``needed_bytes`` exceeds :data:`MAX_GRID_BYTES`
+    (``cell`` (3, 3) or (B, 3, 3) Å names the cell, ``what`` the grid)."""
+    if needed_bytes <= MAX_GRID_BYTES:
+        return
+    lengths = torch.linalg.norm(cell.detach().double().reshape(-1, 3, 3), dim=-1).amax(dim=0).tolist()
+    raise ValueError(f"cell of {' × '.join(f'{x:.4g}' for x in lengths)} Å needs {what} of about "
+                     f"{needed_bytes / 2**30:.3g} GiB (limit {MAX_GRID_BYTES / 2**30:.0f} GiB): the cell is far "
+                     "too large")
+
+
 def check_cells(cell, positions: torch.Tensor, n_structures: int) -> tuple[torch.Tensor, torch.Tensor]:
     """Return (cells (B, 3, 3), periodic (B,)) from ``None``, (3, 3) or (B, 3, 3) input."""
     if cell is None:

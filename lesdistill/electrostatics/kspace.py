@@ -26,6 +26,8 @@ from functools import lru_cache
 
 import torch
 
+from .inputs import require_grid_memory
+
 #: Relative tolerance on |k|² ≤ k_c² so that k-vectors lying on the sphere are kept in any dtype.
 KCUT_RTOL = 1e-10
 #: Target size in bytes of one (structures × pairs × atoms) complex block of the structure factor:
@@ -33,6 +35,8 @@ KCUT_RTOL = 1e-10
 BLOCK_BYTES = 2**18
 #: Largest number of (padded) atoms evaluated in one vectorised group of structures.
 ATOMS_PER_GROUP = 4096
+#: Bytes per box vector and structure while the grid is built (integer vector, k in float64, mask).
+GRID_BYTES_PER_VECTOR = 3 * 8 + 3 * 8 + 8
 
 
 def reciprocal_lattice(cell: torch.Tensor) -> torch.Tensor:
@@ -41,10 +45,14 @@ def reciprocal_lattice(cell: torch.Tensor) -> torch.Tensor:
 
 
 def grid_extent(cell: torch.Tensor, dl: float) -> tuple[int, int, int]:
-    """Largest N_i = max(1, int(|a_i|/dl)) over a batch of cells (B, 3, 3)."""
+    """Largest N_i = max(1, int(|a_i|/dl)) over a batch of cells (B, 3, 3); ValueError (with the memory
+    estimate) before allocating a grid of more than ``MAX_GRID_BYTES``."""
     with torch.no_grad():
         n_axis = torch.clamp(torch.floor(torch.linalg.norm(cell.detach().double(), dim=-1) / dl), min=1)
-        return tuple(int(v) for v in n_axis.max(dim=0).values)
+        n1, n2, n3 = (int(v) for v in n_axis.max(dim=0).values)
+    needed = GRID_BYTES_PER_VECTOR * len(cell) * (n1 + 1) * (2 * n2 + 1) * (2 * n3 + 1)
+    require_grid_memory(needed, cell, f"a LES k-space grid (dl = {dl} Å)")
+    return n1, n2, n3
 
 
 @lru_cache(maxsize=32)

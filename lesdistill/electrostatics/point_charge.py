@@ -21,9 +21,11 @@ import vesin
 from torchpme import CoulombPotential, EwaldCalculator, PMECalculator
 
 from .constants import coulomb_constant
-from .inputs import check_inputs
+from .inputs import check_inputs, require_grid_memory
 
 POINT_CHARGE_METHODS = ("ewald", "pme")
+#: Bytes per k-vector or mesh point in the memory estimate (a lower bound: vectors, factors, phases).
+GRID_BYTES_PER_VECTOR = 128
 
 
 def neighbor_pairs(positions: torch.Tensor, cell: torch.Tensor, cutoff: float) -> tuple[torch.Tensor, torch.Tensor]:
@@ -81,11 +83,16 @@ def point_charge_energy(
     log_term = math.sqrt(2.0 * math.log(1.0 / accuracy))
     width = cutoff / log_term
     potential = CoulombPotential(smearing=width, prefactor=coulomb)
+    lengths = torch.linalg.norm(box.detach().double(), dim=-1)
     if method == "ewald":
         k_max = log_term / width
+        vectors = math.prod(2 * math.ceil(float(length) * k_max / math.pi) + 1 for length in lengths)
+        require_grid_memory(GRID_BYTES_PER_VECTOR * vectors, box, "an Ewald k-space grid")
         # torch-pme spans n ∈ [−L/λ, L/λ) per axis, i.e. |k| up to π/λ: λ = π/k_max reaches k_max
         calculator = EwaldCalculator(potential, lr_wavelength=math.pi / k_max)
     else:
+        points = math.prod(math.ceil(float(length) / (width / 2.0)) for length in lengths)
+        require_grid_memory(GRID_BYTES_PER_VECTOR * points, box, "a PME mesh")
         calculator = PMECalculator(potential, mesh_spacing=width / 2.0, interpolation_nodes=6)
     calculator.to(device=positions.device, dtype=positions.dtype)
     pairs, distances = neighbor_pairs(positions, box, cutoff)

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from matplotlib.patches import Patch
 
+from ..io.atomic import write_text
 from ..teachers import load_catalog
 from .inputs import read_benchmark
 from .style import (
@@ -149,5 +150,5 @@ def _write_markdown(speeds: list[Speed], reference: Speed | None, atoms: int, ca
         lines.append("| " + " | ".join(row) + " |")
     path = stem.with_name(f"{stem.name}.md")
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("\n".join(lines) + "\n")
+    write_text(path, "\n".join(lines) + "\n")
     return path

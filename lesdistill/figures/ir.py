@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..io.atomic import write_text
 from ..teachers import load_catalog
 from .inputs import open_dataset
 from .spectrum_marks import (
@@ -117,7 +118,7 @@ def write_peak_table(datasets: Mapping, positions: Mapping[str, float], catalog:
     path = output_stem.with_name(f"{output_stem.name}_peaks.md")
     path.parent.mkdir(parents=True, exist_ok=True)
     note = "Peak positions in cm⁻¹ (± standard error over blocks); in parentheses the shift from experiment."
-    path.write_text("\n".join([note, "", *lines]) + "\n")
+    write_text(path, "\n".join([note, "", *lines]) + "\n")
     return path
 
 

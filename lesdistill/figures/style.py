@@ -15,6 +15,8 @@ from pathlib import Path
 import matplotlib
 from matplotlib.figure import Figure
 
+from ..io.atomic import atomic_path
+
 #: Okabe & Ito, "Color universal design" (2008): blue, vermillion, bluish green, reddish purple,
 #: orange, sky blue, black, yellow (last: weak on white).
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442")
@@ -87,9 +89,8 @@ def save_figure(figure: Figure, output_stem: Path | str, formats: Iterable[str] 
     paths = []
     for extension in formats:
         path = stem.with_name(f"{stem.name}.{extension}")
-        tmp = path.with_name(f".{path.name}.tmp")
-        figure.savefig(tmp, format=extension, dpi=dpi, metadata=_metadata(extension))
-        tmp.replace(path)
+        with atomic_path(path) as tmp:
+            figure.savefig(tmp, format=extension, dpi=dpi, metadata=_metadata(extension))
         paths.append(path)
     return paths
 

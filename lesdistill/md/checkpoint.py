@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .atomic import atomic_path
+from ..io.atomic import atomic_path
 
 FORMAT_VERSION = 1
 

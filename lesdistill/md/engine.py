@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import time
 from collections.abc import Mapping
 from pathlib import Path
@@ -26,6 +25,7 @@ import numpy as np
 from ase import Atoms, units
 from ase.calculators.calculator import Calculator
 
+from ..io.atomic import replace
 from ..provenance import provenance
 from .checkpoint import Checkpoint, checkpoint_path, load_checkpoint, save_checkpoint
 from .guards import DistanceGuard, MDGuardError, check_energy_forces, check_temperature
@@ -41,18 +41,22 @@ IDENTITY_KEYS = ("md_settings", "structure_sha256", "calculator")
 
 def run_md(atoms: Atoms, calculator: Calculator, settings: MDSettings, trajectory: Path | str, *,
            calculator_id: str | None = None, metadata: Mapping[str, str] | None = None,
-           log_every: int | None = None, end_on_guard: bool = False) -> Path:
+           log_every: int | None = None, end_on_guard: bool = False, overwrite: bool = False) -> Path:
     """Run (or resume, or skip when done) the MD of ``settings`` from ``atoms`` and return ``trajectory``.
 
     ``calculator_id`` names the potential in the file and in the restart check (default: class and
     parameters); ``metadata`` adds provenance attributes (e.g. device, checkpoint SHA-256). Raises
     MDGuardError (a ValueError) when a guard trips, keeping the frames written so far in the partial file
     (with ``end_on_guard``: finishes ``trajectory`` with those frames instead, and raises only when there
-    are none), and ValueError when existing files were made with other settings, structure or calculator.
+    are none), and ValueError when existing files were made with other settings, structure or calculator
+    (with ``overwrite``: an existing trajectory is replaced once the new run finishes, and an unfinished
+    run of other settings is discarded).
     """
     trajectory = Path(trajectory)
     identity = run_identity(atoms, settings, calculator_id or describe_calculator(calculator))
-    if trajectory.exists():
+    if overwrite:
+        _discard_other(trajectory, identity)
+    elif trajectory.exists():
         _require_identity(read_attributes(trajectory), identity, trajectory)
         note(f"md: {trajectory} is complete; nothing to do")
         return trajectory
@@ -68,9 +72,30 @@ def run_md(atoms: Atoms, calculator: Calculator, settings: MDSettings, trajector
     run = _Run(atoms, calculator, settings, trajectory, identity, dict(metadata or {}), end_on_guard)
     if checkpoint is not None and partial.exists():
         run.resume(checkpoint)
-    else:
+        return run.loop(log_every)
+    try:
         run.start()
-    return run.loop(log_every)
+        return run.loop(log_every)
+    except MDGuardError:
+        raise  # its frames and checkpoint are kept, with the reason
+    except Exception:
+        if run.step == 0:  # a fresh run that failed at its first evaluation leaves nothing behind
+            partial.unlink(missing_ok=True)
+            checkpoint_file.unlink(missing_ok=True)
+        raise
+
+
+def _discard_other(trajectory: Path, identity: dict[str, str]) -> None:
+    """Delete the partial trajectory and checkpoint of ``trajectory`` unless they belong to ``identity``."""
+    partial, checkpoint_file = partial_path(trajectory), checkpoint_path(trajectory)
+    try:
+        if checkpoint_file.exists():
+            _require_identity(load_checkpoint(checkpoint_file).identity, identity, checkpoint_file)
+        if partial.exists():
+            _require_identity(read_attributes(partial), identity, partial)
+    except (ValueError, OSError):
+        partial.unlink(missing_ok=True)
+        checkpoint_file.unlink(missing_ok=True)
 
 
 def partial_path(trajectory: Path) -> Path:
@@ -134,7 +159,6 @@ class _Run:
         attrs = provenance(command="md", **self.identity, structure_info=json.dumps(structure_info(self.atoms)),
                            **self.metadata)
         create_trajectory(self.partial, self.atoms, self.variables, attrs)
-        note(f"md: starting {self.settings.total_steps} steps -> {self.partial}")
         self._checkpoint()
 
     def resume(self, checkpoint: Checkpoint) -> None:
@@ -160,7 +184,8 @@ class _Run:
         progress = Progress(total, self.step, label="md", every=log_every)
         try:
             if self.step == 0:
-                self._observe()
+                self._observe()  # the first evaluation: a potential that cannot take the structure fails here
+                note(f"md: starting {self.settings.total_steps} steps -> {self.partial}")
             while self.step < total:
                 self.dynamics.step()
                 self.step += 1
@@ -231,7 +256,7 @@ class _Run:
 
     def _finish(self) -> Path:
         set_wall_time(self.partial, self._wall())
-        os.replace(self.partial, self.trajectory)
+        replace(self.partial, self.trajectory)
         note(f"md: finished, {self.n_frames} frames -> {self.trajectory}")
         return self.trajectory
 

@@ -13,6 +13,7 @@ from ase.calculators.singlepoint import SinglePointCalculator
 from ase.data import chemical_symbols
 from ase.stress import voigt_6_to_full_3x3_stress
 
+from ..io.atomic import atomic_path
 from .trajectory import FRAME_VARIABLES
 
 UNITS = {"positions": "Å", "velocities": "Å/fs", "forces": "eV/Å", "cell": "Å", "energy": "eV",
@@ -83,6 +84,6 @@ def write_extxyz(trajectory: xr.Dataset | Path | str, output: Path | str,
                  frames: Sequence[int] | slice | None = None) -> Path:
     """Export ``frames`` (default all) to extxyz with energy, forces, stress and momenta; returns ``output``."""
     output = Path(output)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    ase.io.write(output, to_atoms(trajectory, frames), format="extxyz")
+    with atomic_path(output) as tmp:
+        ase.io.write(tmp, to_atoms(trajectory, frames), format="extxyz")
     return output

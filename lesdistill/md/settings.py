@@ -6,12 +6,12 @@ Units: fs for times, K for temperatures, Å for distances. Defaults are the pape
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from ..io.documents import load_mapping
 
 
 class MDSettings(BaseModel):
@@ -87,16 +87,5 @@ def validate_settings(values: dict, source: str = "settings") -> MDSettings:
 
 def load_settings(path: Path) -> MDSettings:
     """Read settings from a YAML or JSON mapping file; ValueError naming the file and bad fields."""
-    path = Path(path)
-    if not path.exists():
-        raise ValueError(f"settings file {path} does not exist")
-    text = path.read_text()
-    try:
-        values = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
-    except (json.JSONDecodeError, yaml.YAMLError) as error:
-        raise ValueError(f"cannot parse settings file {path}: {error}") from error
-    if values is None:
-        values = {}
-    if not isinstance(values, dict):
-        raise ValueError(f"settings file {path} must hold a mapping of field: value")
+    values = load_mapping(path, "MD settings file")
     return validate_settings(values, source=f"settings file {path}")

@@ -21,7 +21,7 @@ import numpy as np
 from ase import Atoms, units
 from ase.geometry import cell_to_cellpar
 
-from .atomic import atomic_path, fsync
+from ..io.atomic import atomic_path, fsync
 
 FORMAT = "NETCDF3_64BIT_OFFSET"
 EV_A_TO_KCAL_MOL_A = 1.0 / (units.kcal / units.mol)

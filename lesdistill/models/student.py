@@ -15,6 +15,7 @@ import torch
 from torch import nn
 
 from ..electrostatics import ewald_energy
+from ..io.atomic import atomic_path
 from .cace import CACEBackbone
 from .charge_head import ChargeHead
 from .mace import MACEBackbone
@@ -74,13 +75,11 @@ class Student(nn.Module):
 def save_student(model: Student, path: Path | str, metadata: dict[str, str] | None = None) -> Path:
     """Write ``model`` as a weights-only file (config, state dict, units, metadata)."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     payload = {"format": FILE_FORMAT, "version": FILE_VERSION, "config": model.config,
                "state_dict": model.state_dict(), "units": {"energy": "eV", "length": "Å", "charge": "e"},
                "metadata": dict(metadata or {})}
-    tmp = path.with_name(f".{path.name}.tmp")
-    torch.save(payload, tmp)
-    tmp.replace(path)
+    with atomic_path(path) as tmp:
+        torch.save(payload, tmp)
     return path
 
 
@@ -95,10 +94,24 @@ def load_student(path: Path | str, device: str = "cpu", dtype: torch.dtype = tor
         raise ValueError(f"{path} is not a loadable student file: {error}") from error
     if not isinstance(payload, dict) or payload.get("format") != FILE_FORMAT:
         raise ValueError(f"{path} is not a lesdistill student file")
-    if payload["version"] > FILE_VERSION:
-        raise ValueError(f"{path} has student file version {payload['version']}, newer than this lesdistill "
+    version = payload.get("version")
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise ValueError(f"{path} has no valid student file version (found {version!r}, expected an integer "
+                         f"up to {FILE_VERSION})")
+    if version > FILE_VERSION:
+        raise ValueError(f"{path} has student file version {version}, newer than this lesdistill "
                          f"reads ({FILE_VERSION}): upgrade lesdistill")
-    with torch.device(device):
-        model = Student(**payload["config"])
-    model.load_state_dict(payload["state_dict"])
+    missing = [key for key in ("config", "state_dict") if not isinstance(payload.get(key), dict)]
+    if missing:
+        raise ValueError(f"student file {path} lacks {' and '.join(missing)}")
+    try:
+        with torch.device(device):
+            model = Student(**payload["config"])
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"student file {path} has an unusable model configuration: {error}") from None
+    try:
+        model.load_state_dict(payload["state_dict"])
+    except RuntimeError as error:
+        problem = " ".join(str(error).split())
+        raise ValueError(f"student file {path}: the weights do not fit its configuration ({problem[:300]})") from None
     return model.to(device=device, dtype=dtype).eval()

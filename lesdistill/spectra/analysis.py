@@ -34,7 +34,7 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
-from ..md.atomic import atomic_path
+from ..io.atomic import atomic_path
 from ..provenance import provenance
 from .ir import SPEED_OF_LIGHT_CM_S, cross_spectrum, ir_spectrum, normalization_scale
 from .peaks import BAND_SETS, WATER_BANDS, Peak, check_bands, find_peaks

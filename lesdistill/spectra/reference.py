@@ -26,8 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-import yaml
-
+from ..io.documents import load_mapping
 from .peaks import BAND_SETS, Band, Peak, check_bands
 
 #: Folder of the bundled reference files (``config/reference`` of the checkout).
@@ -66,15 +65,7 @@ def reference_path(name_or_path: str | Path) -> Path:
 def load_reference(name_or_path: str | Path) -> Reference:
     """Load and check a reference file; ValueError naming the file and what is missing or wrong."""
     path = reference_path(name_or_path)
-    try:
-        data = yaml.safe_load(path.read_text())
-    except yaml.YAMLError as error:
-        raise ValueError(f"reference {path} is not valid YAML: {error}") from error
-    if not isinstance(data, Mapping):
-        raise ValueError(f"reference {path} must be a mapping with keys {', '.join(REQUIRED_KEYS)}")  # noqa: TRY004 (CLI exit 2)
-    missing = [key for key in REQUIRED_KEYS if key not in data]
-    if missing:
-        raise ValueError(f"reference {path} lacks required key(s): {', '.join(missing)}")
+    data = load_mapping(path, "reference", required=REQUIRED_KEYS, empty_ok=False)
     units = str(data.get("units", "cm^-1")).replace(" ", "")
     if units not in ("cm^-1", "cm-1", "1/cm"):
         raise ValueError(f"reference {path}: units must be cm^-1, got {data['units']!r}")

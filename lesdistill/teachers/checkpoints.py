@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 from pathlib import Path
 
 import yaml
 
-from ..md.atomic import atomic_path
+from ..io.atomic import atomic_path
+from ..io.hashing import sha256_of
+from ..progress import note
 from .spec import TeacherSpec
 
 BUNDLED = "bundled:"
@@ -17,6 +18,8 @@ BUNDLED = "bundled:"
 ROOT_VARIABLE = "LESDISTILL_CHECKPOINTS"
 #: Local catalog in the checkpoint root: staged checkpoint path (relative to the root) → SHA-256.
 STAGED_CATALOG = "staged.yaml"
+#: Families whose checkpoints are pickles: loading one runs whatever code the file holds.
+PICKLE_FAMILIES = frozenset({"mace", "chgnet", "sevenn", "fairchem", "fairchem_v1", "orb", "pet", "so3lr"})
 
 
 def checkpoint_root() -> Path:
@@ -29,15 +32,6 @@ def bundled_name(spec: TeacherSpec) -> str | None:
     if spec.checkpoint and spec.checkpoint.startswith(BUNDLED):
         return spec.checkpoint[len(BUNDLED):]
     return None
-
-
-def sha256_of(path: Path, chunk: int = 1 << 20) -> str:
-    """Hex SHA-256 of a file, read in chunks."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while block := handle.read(chunk):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def staged_hashes(root: Path | None = None) -> dict[str, str]:
@@ -94,7 +88,12 @@ def verify(path: Path, spec: TeacherSpec) -> Path:
             f"stage FILE`) or set ${ROOT_VARIABLE}"
         )
     expected = expected_sha256(path, spec)
-    if expected is not None:
+    if expected is None:
+        if spec.family in PICKLE_FAMILIES:
+            note(f"warning: checkpoint {path} of teacher {spec.id!r} has no SHA-256 in the catalog or staged record; "
+                 "it is a pickle, and loading an unverified pickle runs any code it holds: stage it "
+                 "(`lesdistill teachers stage FILE`) or add its sha256 once you trust the file")
+    else:
         actual = sha256_of(path)
         if actual != expected:
             raise ValueError(

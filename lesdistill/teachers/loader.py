@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import pickle
 
 from .spec import TeacherSpec, load_catalog
 
@@ -21,7 +22,12 @@ def load_teacher(teacher: str | TeacherSpec, device: str = "cpu", catalog: dict[
     """An ASE calculator for ``teacher`` on ``device``, loaded from local files only."""
     spec = resolve(teacher, catalog)
     adapter = importlib.import_module(f"lesdistill.teachers.adapters.{spec.family}")
-    return adapter.load(spec, device)
+    try:
+        return adapter.load(spec, device)
+    except (pickle.UnpicklingError, EOFError, RuntimeError, AttributeError) as error:
+        problem = " ".join(str(error).split())[:300] or type(error).__name__
+        raise ValueError(f"cannot load the checkpoint of teacher {spec.id!r} (corrupted or not a "
+                         f"{spec.family} model): {problem}") from error
 
 
 def apply_charge_and_spin(atoms, spec: TeacherSpec, charge: int = 0, spin: int = 1):

@@ -9,6 +9,8 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
+from ..io.documents import load_mapping
+
 Family = Literal["chgnet", "sevenn", "xtb", "mace", "fairchem", "fairchem_v1", "orb", "pet", "so3lr", "reference"]
 
 
@@ -53,12 +55,12 @@ def load_catalog(extra: Path | str | None = None) -> dict[str, TeacherSpec]:
     """
     entries = yaml.safe_load(_catalog_text())
     if extra is not None:
-        path = Path(extra)
-        if not path.exists():
-            raise ValueError(f"teacher catalog {path} does not exist")
-        entries.update(yaml.safe_load(path.read_text()) or {})
+        entries.update(load_mapping(extra, "teacher catalog"))
     catalog = {}
     for teacher_id, fields in entries.items():
+        if not isinstance(fields, dict):
+            raise ValueError(f"teacher {teacher_id!r} in the catalog must be a mapping of field: value, "
+                             f"found {type(fields).__name__}")
         try:
             catalog[teacher_id] = TeacherSpec(id=teacher_id, **fields)
         except Exception as error:

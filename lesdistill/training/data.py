@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import ase.io
 import numpy as np
 import torch
 
+from ..io.structures import read_structures
 from ..label import split_assignment
+from .settings import TrainSettings
 from ..md.reader import read_trajectory
 
 SPLITS = {"train": 0, "validation": 1, "test": 2}
@@ -53,17 +54,45 @@ class Frames:
         return out
 
 
-def load_frames(path: Path | str, dtype: torch.dtype = torch.float64, seed: int = 0) -> Frames:
+def load_frames(path: Path | str, dtype: torch.dtype = torch.float64, seed: int = 0,
+                limits: TrainSettings | None = None) -> Frames:
     """Read a labelled dataset: netCDF from ``lesdistill label``, or extxyz with energies and forces
-    (e.g. DFT data for fine-tuning; ``split`` from each frame's info when given, else 80/10/10 seeded)."""
+    (e.g. DFT data for fine-tuning; ``split`` from each frame's info when given, else 80/10/10 seeded),
+    its labels checked against the bounds of ``limits`` (default: TrainSettings' defaults)."""
     path = Path(path)
     if not path.is_file():
         raise ValueError(f"labelled dataset {path} does not exist")
-    if path.suffix in (".xyz", ".extxyz"):
-        return _frames_from_extxyz(path, dtype, seed)
+    frames = _frames_from_extxyz(path, dtype, seed) if path.suffix in (".xyz", ".extxyz") else _frames_from_netcdf(path, dtype)
+    return check_labels(frames, path, limits or TrainSettings())
+
+
+def check_labels(frames: Frames, path: Path, limits: TrainSettings) -> Frames:
+    """ValueError naming the first frame of ``path`` with non-finite values, a force above
+    ``limits.max_label_force_eV_A`` or an energy per atom far from the median; else ``frames``."""
+    finite = [torch.isfinite(t.reshape(len(frames), -1)).all(dim=1) for t in (frames.positions, frames.forces)]
+    finite = torch.isfinite(frames.energy) & finite[0] & finite[1]
+    if not bool(finite.all()):
+        raise ValueError(f"{path}: frame {int(torch.nonzero(~finite)[0])} has a NaN or infinite energy, force or position")
+    force = torch.linalg.norm(frames.forces, dim=-1).amax(dim=1)
+    if bool((force > limits.max_label_force_eV_A).any()):
+        frame = int(torch.argmax(force))
+        raise ValueError(f"{path}: frame {frame} has a force of {float(force[frame]):.3g} eV/Å, above the physical "
+                         f"bound max_label_force_eV_A = {limits.max_label_force_eV_A} (training settings)")
+    per_atom = frames.energy / frames.positions.shape[1]
+    deviation = (per_atom - per_atom.median()).abs()
+    if bool((deviation > limits.max_label_energy_deviation_eV_atom).any()):
+        frame = int(torch.argmax(deviation))
+        raise ValueError(f"{path}: frame {frame} has an energy of {float(per_atom[frame]):.6g} eV/atom, "
+                         f"{float(deviation[frame]):.3g} eV/atom from the median (bound "
+                         f"max_label_energy_deviation_eV_atom = {limits.max_label_energy_deviation_eV_atom})")
+    return frames
+
+
+def _frames_from_netcdf(path: Path, dtype: torch.dtype) -> Frames:
     data = read_trajectory(path)
-    if "split" not in data:
-        raise ValueError(f"{path} has no 'split' variable: is it a finished `lesdistill label` output?")
+    missing = [name for name in ("positions", "cell", "energy", "forces", "split") if name not in data]
+    if missing:
+        raise ValueError(f"{path} lacks {', '.join(missing)}: is it a finished `lesdistill label` output?")
     as_tensor = lambda name: torch.tensor(data[name].values, dtype=dtype)  # noqa: E731
     return Frames(
         positions=as_tensor("positions"), cells=as_tensor("cell"),
@@ -73,12 +102,13 @@ def load_frames(path: Path | str, dtype: torch.dtype = torch.float64, seed: int 
     )
 
 
-def load_datasets(paths: list[Path | str], dtype: torch.dtype = torch.float64, seed: int = 0) -> Frames:
+def load_datasets(paths: list[Path | str], dtype: torch.dtype = torch.float64, seed: int = 0,
+                  limits: TrainSettings | None = None) -> Frames:
     """Several labelled datasets of the same atoms (e.g. the teacher labels and the relabelled frames
     of iterative rounds) as one :class:`Frames`, frames in the order given, each keeping its split."""
     if not paths:
         raise ValueError("no labelled dataset given")
-    parts = [load_frames(path, dtype, seed) for path in paths]
+    parts = [load_frames(path, dtype, seed, limits) for path in paths]
     first = parts[0]
     for path, part in zip(paths[1:], parts[1:]):
         if not torch.equal(part.numbers, first.numbers) or part.periodic != first.periodic:
@@ -104,7 +134,7 @@ def fit_element_energies(frames: Frames, indices: np.ndarray) -> dict[int, float
 
 
 def _frames_from_extxyz(path: Path, dtype: torch.dtype, seed: int) -> Frames:
-    frames = ase.io.read(path, index=":")
+    frames = read_structures(path)
     numbers = frames[0].numbers
     if any(len(a) != len(numbers) or (a.numbers != numbers).any() for a in frames):
         raise ValueError(f"{path}: every frame must have the same atoms in the same order")
@@ -115,6 +145,9 @@ def _frames_from_extxyz(path: Path, dtype: torch.dtype, seed: int) -> Frames:
         raise ValueError(f"{path}: every frame needs an energy and forces ({error})") from error
     names = {name: code for code, name in enumerate(("train", "validation", "test"))}
     if all("split" in a.info for a in frames):
+        unknown = sorted({str(a.info["split"]) for a in frames} - set(names))
+        if unknown:
+            raise ValueError(f"{path}: split must be one of {', '.join(names)}, found {', '.join(unknown)}")
         split = np.array([names[a.info["split"]] for a in frames])
     else:
         split = split_assignment(len(frames), 0.1, 0.1, seed)

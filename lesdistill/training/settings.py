@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from ..io.documents import load_mapping
 
 
 class TrainSettings(BaseModel):
@@ -39,6 +40,10 @@ class TrainSettings(BaseModel):
     checkpoint_every: int = Field(50, gt=0, description="optimiser steps between checkpoints")
     replay_fraction: float = Field(0.0, ge=0, le=1, description="fine-tuning: replayed frames of the earlier data "
                                    "set per new training frame (forces only)")
+    max_label_force_eV_A: float = Field(1000.0, gt=0, description="labels with a force above this (eV/Å) are "
+                                        "refused as unphysical")
+    max_label_energy_deviation_eV_atom: float = Field(5.0, gt=0, description="labels whose energy per atom is "
+                                                      "further than this (eV) from the data set's median are refused")
     time_limit_minutes: float | None = Field(None, gt=0, description="stop after the epoch that passes this wall "
                                              "time (minutes; a resumed run counts afresh)")
 
@@ -53,11 +58,9 @@ def load_train_settings(path: Path | str | None) -> TrainSettings:
     """Settings from a YAML file (defaults when None); ValueError naming the file and field."""
     if path is None:
         return TrainSettings()
-    path = Path(path)
-    if not path.is_file():
-        raise ValueError(f"training settings file {path} does not exist")
+    values = load_mapping(path, "training settings file")
     try:
-        return TrainSettings(**(yaml.safe_load(path.read_text()) or {}))
+        return TrainSettings(**values)
     except ValidationError as error:
         problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'settings'}: {e['msg']}" for e in error.errors())
         raise ValueError(f"invalid training settings in {path}: {problems}") from None

@@ -23,9 +23,10 @@ from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
 from ..electrostatics import canonical_charge_sign
 from ..models.student import Student, load_student, save_student
-from ..progress import Progress
+from ..progress import Progress, note
 from ..provenance import provenance
-from ..teachers.checkpoints import sha256_of
+from ..io.atomic import atomic_path
+from ..io.hashing import sha256_of
 from .data import Frames, fit_element_energies, load_datasets, load_frames
 from .loss import errors, loss, predict, summarise
 from .settings import TrainSettings
@@ -39,9 +40,10 @@ class Trainer:
     """Train a :class:`Student` described by ``model_config`` on a labelled dataset."""
 
     def __init__(self, dataset: Path | str | list[Path | str], model_config: dict | None, settings: TrainSettings,
-                 output: Path | str, init: Path | str | None = None, replay: Path | str | None = None):
+                 output: Path | str, init: Path | str | None = None, replay: Path | str | None = None,
+                 overwrite: bool = False):
         self.datasets = [Path(d) for d in dataset] if isinstance(dataset, (list, tuple)) else [Path(dataset)]
-        self.output = Path(output)
+        self.output, self.overwrite = Path(output), overwrite
         self.dtype = getattr(torch, settings.dtype)
         start = load_student(init, dtype=self.dtype) if init is not None else None
         if start is not None and model_config not in (None, start.config):
@@ -49,13 +51,16 @@ class Trainer:
         if start is None and model_config is None:
             raise ValueError("a model configuration is needed unless training starts from a student (init)")
         self.settings, self.model_config = settings, model_config or start.config
-        self.frames: Frames = load_datasets(self.datasets, self.dtype, settings.seed)
+        self.frames: Frames = load_datasets(self.datasets, self.dtype, settings.seed, settings)
         self.train_idx, self.val_idx = self.frames.indices("train"), self.frames.indices("validation")
         if len(self.train_idx) == 0:
             raise ValueError(f"{self.dataset_names} has no training frames")
+        if len(self.val_idx) == 0:
+            note(f"train: warning: {self.dataset_names} has no validation frames; the student of the last epoch is "
+                 "kept and no validation error is reported")
         if (replay is None) != (settings.replay_fraction == 0):
             raise ValueError("replay needs both a replay data set and replay_fraction > 0 in the settings")
-        self.replay = load_frames(replay, self.dtype, settings.seed) if replay is not None else None
+        self.replay = load_frames(replay, self.dtype, settings.seed, settings) if replay is not None else None
         self.replay_idx = self.replay.indices("train") if self.replay is not None else np.arange(0)
         if self.replay is not None and len(self.replay_idx) == 0:
             raise ValueError(f"replay data set {replay} has no training frames")
@@ -99,21 +104,25 @@ class Trainer:
                 "best_loss": self.best["loss"], "best_epoch": self.best["epoch"], "best_state": self.best["state"]}
 
     def save_checkpoint(self) -> None:
-        path = checkpoint_path(self.output)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.tmp")
-        torch.save(self._state(), tmp)
-        tmp.replace(path)
+        with atomic_path(checkpoint_path(self.output)) as tmp:
+            torch.save(self._state(), tmp)
 
     def resume(self) -> bool:
         """Restore from an existing checkpoint of the same run; False when there is none."""
         path = checkpoint_path(self.output)
         if not path.exists():
             return False
-        state = torch.load(path, weights_only=True)
-        if state["identity"] != self.identity:
+        try:
+            state = torch.load(path, weights_only=True)
+        except Exception as error:  # torch raises many types for a damaged file
+            raise ValueError(f"training checkpoint {path} is unreadable ({type(error).__name__}); delete it to "
+                             "start over") from None
+        if not isinstance(state, dict) or state.get("identity") != self.identity:
+            if self.overwrite:
+                path.unlink()
+                return False
             raise ValueError(f"{path} belongs to another training run (dataset, model or settings differ); "
-                             "remove it or choose another output")
+                             "rerun that run to finish it, use --overwrite to discard it, or choose another output")
         self.model.load_state_dict(state["model"])
         if self.ema:
             self.ema.load_state_dict(state["ema"])
@@ -238,24 +247,26 @@ class Trainer:
         if not self.history:
             return
         csv_path = self.output.with_name(self.output.stem + ".metrics.csv")
-        with open(csv_path, "w", newline="") as handle:
+        with atomic_path(csv_path) as tmp, open(tmp, "w", newline="") as handle:
             writer = csv.DictWriter(handle, fieldnames=list(self.history[-1]))
             writer.writeheader()
             writer.writerows(self.history)
         columns = {key: ("epoch", [row.get(key, np.nan) for row in self.history]) for key in self.history[-1] if key != "epoch"}
-        xr.Dataset(columns, coords={"epoch": [row["epoch"] for row in self.history]},
-                   attrs={"best_epoch": self.best["epoch"], "dataset": self.dataset_names,
-                          "identity_sha256": hashlib.sha256(self.identity.encode()).hexdigest()}
-                   ).to_netcdf(self.output.with_name(self.output.stem + ".metrics.nc"))
+        metrics = xr.Dataset(columns, coords={"epoch": [row["epoch"] for row in self.history]},
+                             attrs={"best_epoch": self.best["epoch"], "dataset": self.dataset_names,
+                                    "identity_sha256": hashlib.sha256(self.identity.encode()).hexdigest()})
+        with atomic_path(self.output.with_name(self.output.stem + ".metrics.nc")) as tmp:
+            metrics.to_netcdf(tmp)
 
 
 def train(dataset: Path | str | list[Path | str], model_config: dict | None, settings: TrainSettings,
-          output: Path | str, init: Path | str | None = None, replay: Path | str | None = None) -> Path:
+          output: Path | str, init: Path | str | None = None, replay: Path | str | None = None,
+          overwrite: bool = False) -> Path:
     """Distil the labels of ``dataset`` (one file, or several of the same atoms trained together) into
     a student saved at ``output`` (resumable). With ``init``, start from that student (same
     architecture, E0s refitted to the data: fine-tuning on another level of theory, or an iterative
     round), optionally replaying training frames of ``replay`` (e.g. the teacher labels) against forgetting."""
-    return Trainer(dataset, model_config, settings, output, init, replay).run()
+    return Trainer(dataset, model_config, settings, output, init, replay, overwrite).run()
 
 
 def evaluate_student(path: Path | str, dataset: Path | str, split: str = "validation") -> dict[str, float]:

@@ -2,9 +2,7 @@
 # input functions. All science happens in the `lesdistill` CLI that the rules call.
 import re
 
-from lesdistill.config import load_config
-
-CAMPAIGN = load_config(config)
+# CAMPAIGN: the campaign config validated by lesdistill.config.load_config (in the Snakefile).
 TEACHERS = CAMPAIGN.teacher_ids
 SYSTEMS = CAMPAIGN.system_names
 CELLS = CAMPAIGN.cells()
@@ -29,7 +27,7 @@ def lesdistill(teacher):
     """The command that runs teacher stages: `lesdistill`, or the interpreter of the teacher's own
     environment (teacher_overrides.<id>.python) for stacks that cannot share the base one."""
     python = CAMPAIGN.teacher_override(teacher).python
-    return f"{python} -m lesdistill.cli" if python else "lesdistill"
+    return [str(python), "-m", "lesdistill.cli"] if python else ["lesdistill"]
 
 
 def teacher_env(wildcards):
@@ -48,8 +46,8 @@ def figure_caption(path):
 
 
 def catalog_option(wildcards):
-    """--catalog FILE when the config extends the catalog or overrides checkpoints."""
-    return "--catalog results/settings/catalog.yaml" if CAMPAIGN.catalog_entries() else ""
+    """--catalog FILE when the config extends the catalog or overrides checkpoints (a list of arguments)."""
+    return ["--catalog", "results/settings/catalog.yaml"] if CAMPAIGN.catalog_entries() else []
 
 
 def catalog_input(wildcards):
@@ -94,4 +92,4 @@ def md_student(wildcards):
 def groups_option(wildcards):
     """--groups of `lesdistill response` for the system's builder (HCl: hydronium; TiO2: water layers)."""
     name = DECOMPOSITIONS[CAMPAIGN.systems[wildcards.system].builder]
-    return f"--groups {name}" if name else ""
+    return ["--groups", name] if name else []

@@ -17,5 +17,5 @@ rule electrostatics:
     conda:
         BASE_ENV
     shell:
-        "lesdistill electrostatics {input} --charges {params.charges} "
-        "--epsilon-inf {params.epsilon_inf} -o {output} > {log} 2>&1"
+        "lesdistill electrostatics {input:q} --charges {params.charges:q} "
+        "--epsilon-inf {params.epsilon_inf:q} -o {output:q} > {log:q} 2>&1"

@@ -22,10 +22,10 @@ rule make_figures:
         ],
         [path for path in FIGURES if not path.endswith(".png")],
     params:
-        responses=" ".join(f"{t}/{s}=results/{t}/{s}/response.nc" for t, s in CELLS),
-        groups=" ".join(f"results/{t}/{s}/ir.nc" for t, s in DECOMPOSED_CELLS),
-        density=" ".join(f"results/{t}/{s}/response.nc" for t, s in DENSITY_CELLS),
-        formats=" ".join(FIGURE_FORMATS),
+        responses=[f"{t}/{s}=results/{t}/{s}/response.nc" for t, s in CELLS],
+        groups=["--groups", *(f"results/{t}/{s}/ir.nc" for t, s in DECOMPOSED_CELLS)] if DECOMPOSED_CELLS else [],
+        density=["--density", *(f"results/{t}/{s}/response.nc" for t, s in DENSITY_CELLS)] if DENSITY_CELLS else [],
+        formats=FIGURE_FORMATS,
         dpi=CAMPAIGN.figures.dpi,
     log:
         "logs/figures.log",
@@ -38,7 +38,6 @@ rule make_figures:
     conda:
         BASE_ENV
     shell:
-        "lesdistill figures --out results/figures --ir {input.ir} --response {params.responses} "
-        "$(test -n '{params.groups}' && echo --groups {params.groups}) "
-        "$(test -n '{params.density}' && echo --density {params.density}) "
-        "--formats {params.formats} --dpi {params.dpi} > {log} 2>&1"
+        "lesdistill figures --out results/figures --ir {input.ir:q} --response {params.responses:q} "
+        "{params.groups:q} {params.density:q} --formats {params.formats:q} --dpi {params.dpi:q} --overwrite "
+        "> {log:q} 2>&1"

@@ -23,8 +23,8 @@ rule explore:
     conda:
         BASE_ENV
     shell:
-        "lesdistill md {input.structure} --student {input.student} --settings {input.settings} --end-on-guard "
-        "-o {output} > {log} 2>&1"
+        "lesdistill md {input.structure:q} --student {input.student:q} --settings {input.settings:q} --end-on-guard "
+        "-o {output:q} > {log:q} 2>&1"
 
 
 rule relabel:
@@ -36,8 +36,8 @@ rule relabel:
     params:
         command=lambda w: lesdistill(w.teacher),
         catalog=catalog_option,
-        split=lambda w: " ".join(f"--{k.replace('_', '-')} {v}"
-                                 for k, v in CAMPAIGN.iteration_label_split(int(w.round)).items()),
+        split=lambda w: [a for k, v in CAMPAIGN.iteration_label_split(int(w.round)).items()
+                         for a in (f"--{k.replace('_', '-')}", str(v))],
     log:
         "logs/relabel/{teacher}/{system}/{round}.log",
     benchmark:
@@ -50,8 +50,8 @@ rule relabel:
     conda:
         teacher_env
     shell:
-        "{params.command} label {input.frames} --teacher {wildcards.teacher} {params.catalog} {params.split} "
-        "-o {output} > {log} 2>&1"
+        "{params.command:q} label {input.frames:q} --teacher {wildcards.teacher:q} {params.catalog:q} {params.split:q} "
+        "-o {output:q} > {log:q} 2>&1"
 
 
 rule retrain:
@@ -73,4 +73,4 @@ rule retrain:
     conda:
         BASE_ENV
     shell:
-        "lesdistill train {input.labels} --init {input.student} --settings {input.settings} -o {output} > {log} 2>&1"
+        "lesdistill train {input.labels:q} --init {input.student:q} --settings {input.settings:q} -o {output:q} > {log:q} 2>&1"

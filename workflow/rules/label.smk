@@ -7,8 +7,8 @@ rule label:
     params:
         command=lambda w: lesdistill(w.teacher),
         catalog=catalog_option,
-        split=lambda w: " ".join(f"--{k.replace('_', '-')} {v}" for k, v in CAMPAIGN.label_split(w.system).items()
-                                 if v is not None),
+        split=lambda w: [a for k, v in CAMPAIGN.label_split(w.system).items() if v is not None
+                         for a in (f"--{k.replace('_', '-')}", str(v))],
     log:
         "logs/label/{teacher}/{system}.log",
     benchmark:
@@ -21,5 +21,5 @@ rule label:
     conda:
         teacher_env
     shell:
-        "{params.command} label {input.frames} --teacher {wildcards.teacher} {params.catalog} {params.split} "
-        "-o {output} > {log} 2>&1"
+        "{params.command:q} label {input.frames:q} --teacher {wildcards.teacher:q} {params.catalog:q} {params.split:q} "
+        "-o {output:q} > {log:q} 2>&1"

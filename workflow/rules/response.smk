@@ -22,9 +22,9 @@ rule response:
     conda:
         BASE_ENV
     shell:
-        "lesdistill response {input.trajectory} --student {input.student} {params.groups} "
-        "--epsilon-inf {params.epsilon_inf} --stride {params.stride} --bec-stride {params.bec_stride} "
-        "--chunk {params.chunk} -o {output} > {log} 2>&1"
+        "lesdistill response {input.trajectory:q} --student {input.student:q} {params.groups:q} "
+        "--epsilon-inf {params.epsilon_inf:q} --stride {params.stride:q} --bec-stride {params.bec_stride:q} "
+        "--chunk {params.chunk:q} -o {output:q} > {log:q} 2>&1"
 
 
 rule ir:
@@ -33,7 +33,7 @@ rule ir:
     output:
         "results/{teacher}/{system}/ir.nc",
     params:
-        options=lambda w: " ".join(CAMPAIGN.ir_settings(w.system).command_arguments()),
+        options=lambda w: CAMPAIGN.ir_settings(w.system).command_arguments(),
     log:
         "logs/ir/{teacher}/{system}.log",
     benchmark:
@@ -45,4 +45,4 @@ rule ir:
     conda:
         BASE_ENV
     shell:
-        "lesdistill ir {input} {params.options} -o {output} > {log} 2>&1"
+        "lesdistill ir {input:q} {params.options:q} -o {output:q} > {log:q} 2>&1"

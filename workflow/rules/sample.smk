@@ -21,8 +21,8 @@ rule relax:
     conda:
         teacher_env
     shell:
-        "{params.command} relax {input.structure} --teacher {wildcards.teacher} {params.catalog} "
-        "--fmax {params.fmax} --steps {params.steps} -o {output} > {log} 2>&1"
+        "{params.command:q} relax {input.structure:q} --teacher {wildcards.teacher:q} {params.catalog:q} "
+        "--fmax {params.fmax:q} --steps {params.steps:q} -o {output:q} > {log:q} 2>&1"
 
 
 rule sample:
@@ -47,5 +47,5 @@ rule sample:
     conda:
         teacher_env
     shell:
-        "{params.command} md {input.structure} --teacher {wildcards.teacher} {params.catalog} "
-        "--settings {input.settings} -o {output} > {log} 2>&1"
+        "{params.command:q} md {input.structure:q} --teacher {wildcards.teacher:q} {params.catalog:q} "
+        "--settings {input.settings:q} -o {output:q} > {log:q} 2>&1"

@@ -17,5 +17,5 @@ rule student_md:
     conda:
         BASE_ENV
     shell:
-        "lesdistill md {input.structure} --student {input.student} --settings {input.settings} "
-        "-o {output} > {log} 2>&1"
+        "lesdistill md {input.structure:q} --student {input.student:q} --settings {input.settings:q} "
+        "-o {output:q} > {log:q} 2>&1"

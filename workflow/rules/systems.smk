@@ -2,7 +2,7 @@ rule build_system:
     output:
         "results/systems/{system}/structure.extxyz",
     params:
-        arguments=lambda w: " ".join(CAMPAIGN.systems[w.system].build_arguments()),
+        arguments=lambda w: CAMPAIGN.systems[w.system].build_arguments(),
     log:
         "logs/build_system/{system}.log",
     benchmark:
@@ -14,4 +14,4 @@ rule build_system:
     conda:
         BASE_ENV
     shell:
-        "lesdistill build-system {params.arguments} -o {output} > {log} 2>&1"
+        "lesdistill build-system {params.arguments:q} -o {output:q} > {log:q} 2>&1"

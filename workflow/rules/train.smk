@@ -17,7 +17,7 @@ rule train:
     conda:
         BASE_ENV
     shell:
-        "lesdistill train {input.labels} --model {input.model} --settings {input.settings} -o {output} > {log} 2>&1"
+        "lesdistill train {input.labels:q} --model {input.model:q} --settings {input.settings:q} -o {output:q} > {log:q} 2>&1"
 
 
 rule finetune:
@@ -29,7 +29,7 @@ rule finetune:
     output:
         "results/{teacher}/{system}/student_finetuned.pt",
     params:
-        replay=lambda w, input: f"--replay {input.labels}" if CAMPAIGN.finetune.replay_fraction > 0 else "",
+        replay=lambda w, input: ["--replay", input.labels] if CAMPAIGN.finetune.replay_fraction > 0 else [],
     log:
         "logs/finetune/{teacher}/{system}.log",
     benchmark:
@@ -42,5 +42,5 @@ rule finetune:
     conda:
         BASE_ENV
     shell:
-        "lesdistill train {input.data} --init {input.student} --compare {input.labels} {params.replay} "
-        "--settings {input.settings} -o {output} > {log} 2>&1"
+        "lesdistill train {input.data:q} --init {input.student:q} --compare {input.labels:q} {params.replay:q} "
+        "--settings {input.settings:q} -o {output:q} > {log:q} 2>&1"
