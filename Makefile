@@ -9,8 +9,8 @@ CORES ?= 2
 STACKS := fairchem orb pet sevenn so3lr
 V1 := .venv-fairchem-v1
 
-.PHONY: demo test test-slurm test-teachers test-teachers-v1 benchmark benchmark-distill clean-results \
-	env-mace env-base env-fairchem-v1 $(STACKS:%=env-%)
+.PHONY: demo test test-gpu test-slurm test-teachers test-teachers-v1 benchmark benchmark-gpu benchmark-distill \
+	clean-results env-mace env-base env-fairchem-v1 $(STACKS:%=env-%)
 
 # base stack: lesdistill, its tests, and the teachers that share it (CHGNet, tblite, MACE)
 $(BIN)/.installed: pyproject.toml $(CONSTRAINTS) envs/constraints/base.txt
@@ -58,6 +58,10 @@ test-teachers: $(BIN)/.installed $(STACKS:%=.venv-%/bin/.installed)
 test-teachers-v1: $(V1)/bin/.installed
 	OMP_NUM_THREADS=$(CORES) $(V1)/bin/python $(TEACHER_PYTEST)
 
+## test-gpu: CUDA against CPU (training and cross-device resume, MD, response, labelling, PME; `pytest -m gpu`, skipped without CUDA; needs a CUDA build of torch, see README)
+test-gpu: $(BIN)/.installed
+	$(BIN)/python -m pytest -m gpu
+
 ## test-slurm: the tiny workflow through a real one-node Slurm started here and stopped after (root, apt-get; ~3 min)
 test-slurm: $(BIN)/.installed
 	$(BIN)/python -c 'import snakemake_executor_plugin_slurm' 2>/dev/null || $(BIN)/python -m pip install --quiet --constraint $(CONSTRAINTS) --editable '.[slurm]'
@@ -67,6 +71,10 @@ test-slurm: $(BIN)/.installed
 benchmark: $(BIN)/.installed $(SEVENN_VENV)/bin/.installed
 	$(BIN)/python benchmarks/ewald.py
 	LESDISTILL_SEVENN_PYTHON="$(abspath $(SEVENN_VENV))/bin/python" $(BIN)/python benchmarks/teachers.py
+
+## benchmark-gpu: GPU figures next to the CPU ones of the same run (benchmarks/results/gpu.json; needs CUDA)
+benchmark-gpu: $(BIN)/.installed
+	$(BIN)/python benchmarks/gpu.py
 
 ## benchmark-distill: CHGNet → students on water, accuracy and speed (~2 h: teacher MD, both students side by side on one core each, timing; benchmarks/results/distill_water.json)
 DISTILL := $(BIN)/python benchmarks/distill_water.py --timestep 1.0 --stride 20 --minutes 50

@@ -6,11 +6,11 @@ import argparse
 import sys
 
 from . import __version__
-from .commands import build_system, electrostatics, figures, ir, label, relax, response, sample, teachers, train
+from .commands import build_system, electrostatics, figures, gate, ir, label, relax, response, sample, teachers, train
 from .io.records import check_output, write_record
 from .teachers import TeacherUnavailableError
 
-COMMANDS = (build_system, teachers, relax, sample, label, train, response, ir, electrostatics, figures)
+COMMANDS = (build_system, teachers, relax, sample, label, train, gate, response, ir, electrostatics, figures)
 
 
 #: Failures caused by the input (files, options, environment): one line on stderr and exit code 2.

@@ -7,7 +7,9 @@ Frames come from a lesdistill trajectory (netCDF) or any ASE-readable file (extx
 :func:`lesdistill.md.to_atoms`) plus a ``split`` variable (0 train, 1 validation, 2 test) drawn from
 ``seed``. Labels are appended in chunks (:mod:`lesdistill.chunked_output`), so a killed run resumes
 after the last complete chunk, and the partial file becomes ``output`` only when every frame is
-labelled.
+labelled. With ``batch_size`` > 1, teachers whose library evaluates several frames in one call
+(:mod:`lesdistill.teachers.batched`) label that many at a time (halved on out-of-memory); the others
+label one frame at a time, which the log says.
 """
 
 from __future__ import annotations
@@ -23,12 +25,14 @@ from ase import Atoms
 from ase.stress import full_3x3_to_voigt_6_stress
 
 from .chunked_output import finish, partial_path, record_progress, resume
+from .device import ChunkedEvaluation
 from .io.atomic import atomic_path, fsync
 from .md.reader import read_trajectory, to_atoms
 from .md.trajectory import append_frames, count_frames, create_trajectory
-from .progress import Progress
+from .progress import Progress, note
 from .provenance import package_versions, provenance
-from .teachers import TeacherSpec, apply_charge_and_spin, load_teacher
+from .teachers import TeacherSpec, apply_charge_and_spin, load_teacher, teacher_device
+from .teachers.batched import batch_labeller
 from .io.hashing import sha256_of
 from .io.structures import read_structures
 
@@ -101,12 +105,11 @@ def gives_charges(calculator, atoms: Atoms) -> bool:
     return calculator.results.get("charges") is not None
 
 
-def _labels(atoms: Atoms, calculator, with_stress: bool, with_charges: bool) -> dict[str, np.ndarray]:
+def frame_labels(atoms: Atoms, calculator, with_stress: bool, with_charges: bool = False) -> dict[str, np.ndarray]:
+    """Energy (eV), forces (N, 3) eV/Å and, with ``with_stress``, Voigt stress (6,) eV/Å³ of one frame;
+    with ``with_charges`` the teacher's partial charges (N,) e as ``teacher_charges``."""
     atoms.calc = calculator
-    energy, forces = atoms.get_potential_energy(), atoms.get_forces()
-    if not (np.isfinite(energy) and np.isfinite(forces).all()):
-        raise ValueError(f"teacher returned non-finite energy or forces for frame step {atoms.info.get('step')}")
-    labels = {"energy": np.float64(energy), "forces": forces}
+    labels = {"energy": np.float64(atoms.get_potential_energy()), "forces": atoms.get_forces()}
     if with_stress:
         labels["stress"] = full_3x3_to_voigt_6_stress(atoms.get_stress(voigt=False))
     if with_charges:
@@ -114,16 +117,29 @@ def _labels(atoms: Atoms, calculator, with_stress: bool, with_charges: bool) -> 
     return labels
 
 
-def label_frames(source: Path, spec: TeacherSpec, output: Path, *, device: str = "cpu", stride: int = 1,
+def _check_finite(labels: dict[str, np.ndarray], step: int) -> None:
+    if not (np.isfinite(labels["energy"]) and np.isfinite(labels["forces"]).all()):
+        raise ValueError(f"teacher returned non-finite energy or forces for frame step {step}")
+
+
+def label_frames(source: Path, spec: TeacherSpec, output: Path, *, device: str = "auto", stride: int = 1,
                  max_frames: int | None = None, validation_fraction: float = 0.05, test_fraction: float = 0.1,
-                 seed: int = 0, charge: int = 0, spin: int = 1, chunk: int = 8, overwrite: bool = False) -> Path:
+                 seed: int = 0, charge: int = 0, spin: int = 1, chunk: int = 8, batch_size: int = 1,
+                 overwrite: bool = False) -> Path:
     """Label the selected frames of ``source`` with teacher ``spec`` into ``output`` (netCDF); resumable.
-    ``overwrite`` discards unfinished work of another request instead of refusing."""
+
+    ``device``: auto, cpu, cuda or cuda:N (CPU-only teachers stay on the CPU). ``chunk`` frames are
+    written at a time (at least ``batch_size``); ``batch_size`` frames per teacher call where the
+    teacher's library can, else one at a time. ``overwrite`` discards unfinished work of another
+    request instead of refusing.
+    """
     source, output = Path(source), Path(output)
     if not source.exists():
         raise ValueError(f"frames file {source} does not exist")
-    if stride < 1 or (max_frames is not None and max_frames < 1) or chunk < 1:
-        raise ValueError(f"stride, max_frames and chunk must be positive, got {stride}, {max_frames}, {chunk}")
+    if stride < 1 or (max_frames is not None and max_frames < 1) or chunk < 1 or batch_size < 1:
+        raise ValueError(f"stride, max_frames, chunk and batch_size must be positive, got {stride}, {max_frames}, "
+                         f"{chunk}, {batch_size}")
+    chunk = max(chunk, batch_size)
     request = LabelRequest(str(source), sha256_of(source), spec.id, spec.sha256 or "unverified", stride, max_frames,
                            validation_fraction, test_fraction, seed, charge, spin)
     _, indices = source_frames(source, stride, max_frames)
@@ -135,9 +151,15 @@ def label_frames(source: Path, spec: TeacherSpec, output: Path, *, device: str =
     for start in range(done, len(indices), chunk):
         frames = load_frames(source, indices[start:start + chunk])
         if calculator is None:
+            device = teacher_device(spec, device)
             calculator = load_teacher(spec, device=device)
+            labeller = batch_labeller(calculator) if batch_size > 1 else None
+            if batch_size > 1 and labeller is None:
+                note(f"label: {spec.id} ({spec.family}) has no batched evaluation here; labelling one frame at a time")
+            evaluation = ChunkedEvaluation(batch_size if labeller else 1, device, "label")
             with_stress = bool(frames[0].pbc.all()) and "stress" in calculator.implemented_properties
-            with_charges = gives_charges(calculator, apply_charge_and_spin(frames[0], spec, charge, spin))
+            # charges are read one frame at a time (batched labellers return energy, forces, stress)
+            with_charges = labeller is None and gives_charges(calculator, apply_charge_and_spin(frames[0], spec, charge, spin))
             if not partial.exists():
                 variables = (["positions", "cell", "energy", "forces", "step"] + (["stress"] if with_stress else [])
                              + (["teacher_charges"] if with_charges else []))
@@ -145,17 +167,27 @@ def label_frames(source: Path, spec: TeacherSpec, output: Path, *, device: str =
                 attrs = provenance(title="lesdistill labelled dataset", command="label", teacher=spec.id, teacher_sha256=spec.sha256 or "unverified",
                                    teacher_package=f"{package} {package_versions((package,))[package]}",
                                    level_of_theory=spec.level_of_theory, device=device, source=str(source),
+                                   batch_size=batch_size if labeller is not None else 1,
                                    label_request=json.dumps(asdict(request), sort_keys=True))
                 create_trajectory(partial, frames[0], variables, attrs)
         batch: dict[str, list] = {name: [] for name in ("positions", "cell", "step", "energy", "forces")}
-        for offset, atoms in enumerate(frames):
+        for atoms in frames:
             apply_charge_and_spin(atoms, spec, charge, spin)
-            for name, value in _labels(atoms, calculator, with_stress, with_charges).items():
+
+        def label_range(first: int, stop: int) -> list[dict[str, np.ndarray]]:
+            labels = (labeller(frames[first:stop], with_stress) if labeller is not None
+                      else [frame_labels(frames[first], calculator, with_stress, with_charges)])
+            progress.update(start + stop)
+            return labels
+
+        labels = [label for part in evaluation.map(label_range, len(frames)) for label in part]
+        for offset, (atoms, label) in enumerate(zip(frames, labels)):
+            _check_finite(label, indices[start + offset])
+            for name, value in label.items():
                 batch.setdefault(name, []).append(value)
             batch["positions"].append(atoms.positions)
             batch["cell"].append(atoms.cell.array)
             batch["step"].append(indices[start + offset])
-            progress.update(start + offset + 1)
         append_frames(partial, start, {name: np.asarray(values) for name, values in batch.items()})
         record_progress(output, asdict(request), start + len(frames))
     progress.close()

@@ -13,7 +13,8 @@ mean and spread of its isotropic part (e) and a histogram of the per-atom isotro
 recorded on the same frames. ``epsilon_inf`` scales by √ε∞ (physical BECs of LES charges).
 
 Frames are appended chunk by chunk (:mod:`lesdistill.chunked_output`): memory does not grow with the
-trajectory and a killed run resumes after the last complete chunk.
+trajectory and a killed run resumes after the last complete chunk. The student runs on ``device``;
+each chunk is evaluated in one batch there, halved (and kept halved) after an out-of-memory error.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ import numpy as np
 import torch
 
 from .chunked_output import finish, partial_path, record_progress, resume
+from .device import ChunkedEvaluation, resolve_device
 from .decomposition import HCL_GROUPS, WATER_LAYER_CUTS, hcl_groups, water_density_profile, water_layer_groups
 from .electrostatics import born_effective_charges, current_contributions
 from .io.atomic import atomic_path, fsync
@@ -64,11 +66,11 @@ def decomposition(name: str, layer_cuts: tuple[float, ...] = WATER_LAYER_CUTS) -
 
 def _flat_inputs(model, positions: np.ndarray, cells: np.ndarray | None, numbers: np.ndarray):
     n_frames, n_atoms = positions.shape[:2]
-    dtype = model.element_energies.dtype
-    p = torch.tensor(positions.reshape(-1, 3), dtype=dtype, requires_grad=True)
-    batch = torch.arange(n_frames).repeat_interleave(n_atoms)
-    cell = None if cells is None else torch.tensor(cells, dtype=dtype)
-    charges = model.latent_charges(p, torch.tensor(numbers).repeat(n_frames), cell, batch)
+    dtype, device = model.element_energies.dtype, model.element_energies.device
+    p = torch.tensor(positions.reshape(-1, 3), dtype=dtype, device=device, requires_grad=True)
+    batch = torch.arange(n_frames, device=device).repeat_interleave(n_atoms)
+    cell = None if cells is None else torch.tensor(cells, dtype=dtype, device=device)
+    charges = model.latent_charges(p, torch.tensor(numbers, device=device).repeat(n_frames), cell, batch)
     return p, cell, charges, batch
 
 
@@ -76,9 +78,9 @@ def frame_currents(model, positions: np.ndarray, velocities: np.ndarray, cells: 
                    numbers: np.ndarray, epsilon_inf: float) -> np.ndarray:
     """positions, velocities (F, N, 3) Å and Å/fs, cells (F, 3, 3) or None → per-atom Z*_i v_i (F, N, 3) e·Å/fs."""
     p, cell, charges, batch = _flat_inputs(model, positions, cells, numbers)
-    v = torch.tensor(velocities.reshape(-1, 3), dtype=p.dtype)
+    v = torch.tensor(velocities.reshape(-1, 3), dtype=p.dtype, device=p.device)
     contributions = current_contributions(p, cell, charges, v, epsilon_inf=epsilon_inf, batch=batch)
-    return contributions.reshape(positions.shape).numpy()
+    return contributions.reshape(positions.shape).cpu().numpy()
 
 
 def frame_becs(model, positions: np.ndarray, cells: np.ndarray | None, numbers: np.ndarray,
@@ -86,16 +88,16 @@ def frame_becs(model, positions: np.ndarray, cells: np.ndarray | None, numbers: 
     """positions (F, N, 3) Å, cells (F, 3, 3) or None → BECs (F, N, 3, 3) e, one set of backward passes."""
     p, cell, charges, batch = _flat_inputs(model, positions, cells, numbers)
     bec = born_effective_charges(p, cell, charges, epsilon_inf=epsilon_inf, batch=batch)
-    return bec.reshape(*positions.shape, 3).numpy()
+    return bec.reshape(*positions.shape, 3).cpu().numpy()
 
 
 def response_along_trajectory(trajectory: Path | str, student: Path | str, output: Path | str, *, stride: int = 1,
                               bec_stride: int = 10, epsilon_inf: float = 1.0, chunk: int = 16,
                               groups: str | None = None, layer_cuts: tuple[float, ...] = WATER_LAYER_CUTS,
-                              overwrite: bool = False) -> Path:
+                              device: str = "auto", overwrite: bool = False) -> Path:
     """Write ``output`` (netCDF): current (and group currents) on every ``stride``-th frame, BEC
-    statistics on every ``bec_stride``-th of those; resumable (``overwrite`` discards unfinished work of
-    other settings instead of refusing)."""
+    statistics on every ``bec_stride``-th of those; resumable, also on another device (``overwrite``
+    discards unfinished work of other settings instead of refusing)."""
     trajectory, student, output = Path(trajectory), Path(student), Path(output)
     if stride < 1 or chunk < 1 or bec_stride < 1:
         raise ValueError(f"stride, bec_stride and chunk must be positive, got {stride}, {bec_stride} and {chunk}")
@@ -112,27 +114,39 @@ def response_along_trajectory(trajectory: Path | str, student: Path | str, outpu
     request = {"trajectory_sha256": sha256_of(trajectory), "student_sha256": sha256_of(student), "stride": stride,
                "bec_stride": bec_stride, "epsilon_inf": epsilon_inf, "groups": groups,
                "layer_cuts": list(layer_cuts) if groups == "water-layers" else None}
+    torch_device = resolve_device(device)
     partial = partial_path(output)
-    model = load_student(student)
+    model = load_student(student, device=torch_device)
     done = resume(output, request, discard_other=overwrite)
     if done == 0:
         _create(partial, elements, split, provenance(command="response", trajectory=str(trajectory),
-                                                     student=str(student), request=json.dumps(request, sort_keys=True)))
+                                                     student=str(student), request=json.dumps(request, sort_keys=True),
+                                                     device=str(torch_device)))
+    evaluation = ChunkedEvaluation(chunk, torch_device, "response")
     progress = Progress(len(indices), done, label="response", unit="frame")
     for start in range(done, len(indices), chunk):
         rows = np.arange(start, min(start + chunk, len(indices)))
         selection = data.isel(frame=indices[rows])
         positions, cells = selection.positions.values, selection.cell.values if periodic else None
-        contributions = frame_currents(model, positions, selection.velocities.values, cells, numbers, epsilon_inf)
+        velocities = selection.velocities.values
+        contributions = np.concatenate(evaluation.map(
+            lambda a, b: frame_currents(model, positions[a:b], velocities[a:b], _rows(cells, a, b), numbers,
+                                        epsilon_inf), len(rows)))
         with_bec = rows % bec_stride == 0
-        bec = (frame_becs(model, positions[with_bec], None if cells is None else cells[with_bec], numbers, epsilon_inf)
-               if with_bec.any() else np.zeros((0, len(numbers), 3, 3)))
+        bec_positions, bec_cells = positions[with_bec], None if cells is None else cells[with_bec]
+        bec = (np.concatenate(evaluation.map(
+            lambda a, b: frame_becs(model, bec_positions[a:b], _rows(bec_cells, a, b), numbers, epsilon_inf),
+            len(bec_positions))) if with_bec.any() else np.zeros((0, len(numbers), 3, 3)))
         _append(partial, start, selection.time_fs.values, contributions, with_bec, bec, numbers, elements, split,
                 positions, cells)
         record_progress(output, request, int(rows[-1]) + 1)
         progress.update(int(rows[-1]) + 1)
     progress.close()
     return finish(output)
+
+
+def _rows(array: np.ndarray | None, start: int, stop: int) -> np.ndarray | None:
+    return None if array is None else array[start:stop]
 
 
 def _create(path: Path, elements: list[int], split: Decomposition | None, attrs: dict[str, str]) -> None:

@@ -76,9 +76,15 @@ def write_perturbed_waters(path: Path, n_frames: int, seed: int, scale: float, b
     return path
 
 
-def tiny_workflow_config(workdir: Path, rounds: int = 0, student_md_steps: int = 80) -> Path:
+#: quality gate every tiny student passes (a 10-step probe)
+LOOSE_GATE = ("{max_force_rmse_mev_a: 1.0e+6, max_energy_rmse_mev_atom: 1.0e+6, probe_steps: 10, "
+              "probe_max_temperature_deviation_K: 1.0e+4, probe_max_drift_mev_atom_ps: 1.0e+6}")
+
+
+def tiny_workflow_config(workdir: Path, rounds: int = 0, student_md_steps: int = 80, quality: str = LOOSE_GATE) -> Path:
     """A one-cell campaign small enough to run every stage in about a minute (spcfw teacher, 8 H2O),
-    with ``rounds`` iterative rounds of 6 frames and ``student_md_steps`` production steps of student MD."""
+    with ``rounds`` iterative rounds of 6 frames, ``student_md_steps`` production steps of student MD
+    and the ``quality`` section (flow-style YAML)."""
     settings = workdir / "md.yaml"
     settings.write_text("ensemble: nvt\nthermostat: bussi\ntimestep_fs: 0.5\nequilibration_steps: 2\n"
                         "production_steps: 24\nsample_stride: 2\ncheckpoint_every: 4\n")
@@ -97,5 +103,6 @@ def tiny_workflow_config(workdir: Path, rounds: int = 0, student_md_steps: int =
         "response: {bec_stride: 5}\n"
         "ir: {block_length_fs: 20, overlap: 0.5}\n"
         "figures: {formats: [png], dpi: 60}\n"
+        f"quality: {quality}\n"
     )
     return config

@@ -340,6 +340,15 @@ CASES = {
     "md_onto_a_foreign_file": (["md", "{water}", "--calculator", "lj", "-o", "{foreign_output}"], "has no record"),
     "response_onto_existing_other_settings": (["response", "{md}", "--student", "{student}", "--bec-stride", "3",
                                                "-o", "{response}"], "bec_stride: 2 then, 3 now"),
+    # quality gate
+    "gate_student_missing": (["gate", "{dir}/none.pt", "--labels", "{labels}", "--structure", "{water}", "-o", "{out}"],
+                             "student file"),
+    "gate_labels_missing": (["gate", "{student}", "--labels", "{dir}/none.nc", "--structure", "{water}", "-o", "{out}"],
+                            "labels file"),
+    "gate_settings_list": (["gate", "{student}", "--labels", "{labels}", "--structure", "{water}", "--settings",
+                            "{list_yaml}", "-o", "{out}"], "must hold a mapping"),
+    "gate_settings_unknown_key": (["gate", "{student}", "--labels", "{labels}", "--structure", "{water}", "--settings",
+                                   "{negative_epochs}", "-o", "{out}"], "epochs: Extra inputs are not permitted"),
 }
 #: Cases where a warning line (naming its own problem) comes before the error line.
 WARNED = {"label_checkpoint_no_sha": "no SHA-256 in the catalog"}

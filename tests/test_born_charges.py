@@ -7,7 +7,7 @@ import math
 import pytest
 import torch
 
-from lesdistill.electrostatics import born_effective_charges, canonical_charge_sign, polarization
+from lesdistill.electrostatics import born_effective_charges, polarization
 
 from .helpers import random_structure
 
@@ -123,11 +123,3 @@ def test_polarization_shapes_and_fixed_charge_dipole():
     assert torch.allclose(dipole, 2.0 * (charges - charges.mean()) @ positions)
     assert polarization(positions, cell, charges).dtype == torch.complex128
 
-
-def test_canonical_sign_makes_oxygen_negative():
-    numbers = torch.tensor([8, 1, 1, 8, 1, 1])
-    charges = torch.tensor([0.8, -0.4, -0.4, 0.7, -0.35, -0.35])
-    assert canonical_charge_sign(charges, numbers) == -1
-    assert canonical_charge_sign(-charges, numbers) == 1
-    with pytest.raises(ValueError, match="atomic number 8"):
-        canonical_charge_sign(charges, torch.ones(6, dtype=torch.long))

@@ -107,6 +107,22 @@ def test_resolved_md_settings_layer_system_values_over_campaign_values():
     assert (student.ensemble, student.thermostat, student.production_steps) == ("nve", None, 8000)
 
 
+def test_stage_devices_override_the_campaign_device_and_cpu_only_teachers_stay_on_the_cpu():
+    campaign = load_config(demo(), base_dir=ROOT)
+    assert campaign.device == "auto" and campaign.labelling.batch_size == 1
+    assert campaign.device_for("train") == "auto" and campaign.gpus_for("train") == 0
+    config = demo()
+    config.update(device="cuda:0", devices={"label": "cpu", "finetune": "cuda:1"}, labelling={"batch_size": 8})
+    campaign = load_config(config, base_dir=ROOT)
+    assert [campaign.device_for(s, "chgnet-0.3.0") for s in ("relax", "label", "finetune")] == ["cuda:0", "cpu", "cuda:1"]
+    assert [campaign.gpus_for(s, "chgnet-0.3.0") for s in ("relax", "label", "finetune")] == [1, 0, 1]
+    assert campaign.device_for("sample", "gfn1-xtb") == "cpu" and campaign.gpus_for("relabel", "gfn1-xtb") == 0
+    assert campaign.device_for("retrain", "gfn1-xtb") == "cuda:0"  # the student trains on the GPU
+    assert campaign.label_split("water")["batch_size"] == campaign.iteration_label_split(1)["batch_size"] == 8
+    with pytest.raises(ValueError, match="unknown stage 'ir'"):
+        campaign.device_for("ir")
+
+
 # ------------------------------------------------------------------------------------------ bad input
 def _set(path: str, value):
     def mutate(config):
@@ -149,6 +165,9 @@ BAD = {
                                  ["iterative.frames_per_round: 1 — Input should be greater than or equal to 2"]),
     "override of a teacher not in the campaign": (_set("teacher_overrides", {"mace-omol": {}}),
                                                   ["teacher_overrides.mace-omol: 'mace-omol' — not one of the campaign's teachers"]),
+    "bad device": (_set("device", "gpu"), ["device: 'gpu' — String should match pattern '^(auto|cpu|cuda(:[0-9]+)?)$'"]),
+    "device of an unknown stage": (_set("devices", {"training": "cuda"}),
+                                   ["devices.training: 'training' — bad name: Input should be 'relax', 'sample'"]),
 }
 
 

@@ -91,6 +91,33 @@ def test_interrupted_response_resumes_to_the_same_result(cluster_run, tmp_path, 
             assert np.array_equal(a[name].values, b[name].values, equal_nan=True), name
 
 
+def test_out_of_memory_halves_the_chunk_and_keeps_the_result(cluster_run, tmp_path, monkeypatch, capsys):
+    """An out-of-memory error (injected above 3 frames at once) retries at half the chunk, on the device."""
+    student, trajectory = cluster_run
+    reference = response_module.response_along_trajectory(trajectory, student, tmp_path / "reference.nc", chunk=8,
+                                                           device="cpu")
+    original = response_module.frame_currents
+    sizes, devices = [], set()
+
+    def small_memory(model, positions, *args, **kwargs):
+        sizes.append(len(positions))
+        devices.add(model.element_energies.device)
+        if len(positions) > 3:
+            raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
+        return original(model, positions, *args, **kwargs)
+
+    monkeypatch.setattr(response_module, "frame_currents", small_memory)
+    output = response_module.response_along_trajectory(trajectory, student, tmp_path / "response.nc", chunk=8,
+                                                       device="cpu")
+    assert sizes[:4] == [8, 4, 2, 2] and max(sizes[2:]) == 2 and devices == {torch.device("cpu")}
+    err = capsys.readouterr().err
+    assert "out of memory on 8 frames at once; retrying 4 at a time" in err and "retrying 2 at a time" in err
+    with xr.open_dataset(reference) as a, xr.open_dataset(output) as b:
+        assert b.attrs["device"] == "cpu"
+        for name in ("current", "asr_residual", "bec_mean"):
+            assert np.allclose(a[name].values, b[name].values, rtol=1e-12, atol=1e-14, equal_nan=True), name
+
+
 def test_response_command(cluster_run, tmp_path, capsys):
     from lesdistill.cli import main
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -34,10 +36,11 @@ def test_demo_config_dry_run_plans_every_stage(tmp_path):
     shutil.copytree(ROOT / "config", tmp_path / "config")
     result = run_snakemake(tmp_path, "--configfile", str(ROOT / "config" / "demo.yaml"), "--dry-run")
     assert result.returncode == 0, result.stderr
-    for rule in ("build_system", "relax", "sample", "label", "train", "student_md", "response", "ir", "make_figures",
+    for rule in ("build_system", "relax", "sample", "label", "train", "gate", "student_md", "response", "ir", "make_figures",
                  "electrostatics", "all"):
         assert rule in result.stdout
-    assert job_count(result.stdout, "train") == 3 and job_count(result.stdout, "total") == 29
+    assert job_count(result.stdout, "train") == 3 and job_count(result.stdout, "gate") == 3
+    assert job_count(result.stdout, "total") == 33
 
 
 def test_paper_campaign_dry_run_lists_every_cell_and_one_cell_builds_only_its_chain(tmp_path):
@@ -76,11 +79,57 @@ def test_iterative_rounds_chain_student_md_relabelling_and_retraining(tmp_path):
     assert result.returncode == 0, result.stderr
     for stage in ("explore", "relabel", "retrain"):
         assert job_count(result.stdout, stage) == 2 * 3, stage
-    assert job_count(result.stdout, "total") == 29 + 3 * 6 + 2 + 1  # + two explore settings, one iteration settings
+    assert job_count(result.stdout, "gate") == 3 * 3  # the first student and each round's
+    assert job_count(result.stdout, "total") == 33 + 3 * 6 + 2 * 3 + 2 + 1  # + two explore settings, one iteration settings
     cell = "results/chgnet-0.3.0/water"
     assert (f"lesdistill train {cell}/labels.nc {cell}/iteration1/labels.nc {cell}/iteration2/labels.nc "
             f"--init {cell}/iteration1/student.pt") in result.stdout
     assert f"--student {cell}/iteration2/student.pt --settings results/settings/water/student_md.yaml" in result.stdout
+
+
+def planned_jobs(plan: str) -> list[tuple[str, str | None, str | None, int]]:
+    """(rule, teacher, --device value, gpu resource) of every job in a dry run with shell commands."""
+    jobs = []
+    for block in re.split(r"\nrule ", plan)[1:]:
+        rule = block.split(":", 1)[0]
+        teacher = re.search(r"wildcards: .*?teacher=([^,\s]+)", block)
+        device = re.search(r"--device (\S+)", block)
+        gpu = re.search(r"resources: .*?\bgpu=(\d+)", block)
+        jobs.append((rule, teacher and teacher.group(1), device and device.group(1), int(gpu.group(1)) if gpu else 0))
+    return jobs
+
+
+COMPUTING_RULES = {"relax", "sample", "label", "relabel", "train", "explore", "retrain", "gate", "student_md", "response",
+                   "electrostatics"}
+
+
+def test_every_computing_rule_passes_its_device_and_books_a_gpu_only_for_cuda(tmp_path):
+    shutil.copytree(ROOT / "config", tmp_path / "config")
+    config = yaml.safe_load((ROOT / "config" / "demo.yaml").read_text())
+    config["iterative"] = {"rounds": 1, "frames_per_round": 20}
+    (tmp_path / "auto.yaml").write_text(yaml.safe_dump(config))
+    result = run_snakemake(tmp_path, "--configfile", str(tmp_path / "auto.yaml"), "--dry-run", "--printshellcmds")
+    assert result.returncode == 0, result.stderr
+    jobs = planned_jobs(result.stdout)
+    assert {rule for rule, *_ in jobs} >= COMPUTING_RULES
+    for rule, teacher, device, gpu in jobs:  # default: auto, resolved where each job runs; no GPU booked
+        expected = None if rule not in COMPUTING_RULES else "cpu" if teacher == "gfn1-xtb" and rule in (
+            "relax", "sample", "label", "relabel") else "auto"
+        assert (device, gpu) == (expected, 0), (rule, teacher)
+
+    config.update(device="cuda", devices={"train": "cpu", "response": "cuda:1"})
+    (tmp_path / "cuda.yaml").write_text(yaml.safe_dump(config))
+    result = run_snakemake(tmp_path, "--configfile", str(tmp_path / "cuda.yaml"), "--dry-run", "--printshellcmds")
+    assert result.returncode == 0, result.stderr
+    for rule, teacher, device, gpu in planned_jobs(result.stdout):
+        if rule not in COMPUTING_RULES:
+            expected = (None, 0)
+        elif rule in ("relax", "sample", "label", "relabel") and teacher == "gfn1-xtb":
+            expected = ("cpu", 0)  # tblite computes on the CPU only: no GPU booked for it
+        else:
+            device_of = {"train": "cpu", "response": "cuda:1"}.get(rule, "cuda")
+            expected = (device_of, int(device_of.startswith("cuda")))
+        assert (device, gpu) == expected, (rule, teacher)
 
 
 def test_tiny_workflow_runs_end_to_end_and_reruns_only_what_changed(tmp_path):
@@ -101,7 +150,11 @@ def test_tiny_workflow_runs_end_to_end_and_reruns_only_what_changed(tmp_path):
         assert response.sizes["frame"] == 40 and np.isfinite(response.current.values).all()
     with xr.open_dataset(cell / "ir.nc") as ir:
         assert ir.attrs["reference_name"] == "water" and "peak_shift" in ir
+    for gated in ("student", "iteration1/student"):  # every student the cell uses passed its gate
+        assert json.loads((cell / f"{gated}.gate.json").read_text())["passed"] is True
+    assert "FAILED GATE" not in (tmp_path / "results/figures/ir_water_peaks.md").read_text()
     for path in ("results/figures/ir_water.png", "results/figures/bec_distributions.png", "logs/train/spcfw/water.log",
+                 "logs/gate/spcfw/water/student.log", "results/benchmarks/gate/spcfw/water/student.tsv",
                  "results/benchmarks/student_md/spcfw/water.tsv"):
         assert (tmp_path / path).stat().st_size > 0, path
 
@@ -117,6 +170,30 @@ def test_tiny_workflow_runs_end_to_end_and_reruns_only_what_changed(tmp_path):
         assert job_count(rerun.stdout, stage) == 1, stage
     for stage in ("sample", "label", "build_system"):
         assert job_count(rerun.stdout, stage) == 0, stage
+
+
+STRICT_GATE = "{max_force_rmse_mev_a: 0.001, probe_steps: 0, on_fail: %s}"
+
+
+def test_the_gate_stops_a_cell_whose_student_misses_the_threshold(tmp_path):
+    config = tiny_workflow_config(tmp_path, quality=STRICT_GATE % "stop")
+    result = run_snakemake(tmp_path, "results/spcfw/water/md.nc", "--configfile", str(config))
+    assert result.returncode != 0
+    cell = tmp_path / "results" / "spcfw" / "water"
+    assert (cell / "student.pt").exists() and not (cell / "student.gate.json").exists() and not (cell / "md.nc").exists()
+    line = (tmp_path / "logs/gate/spcfw/water/student.log").read_text().strip().splitlines()[-1]
+    assert line.startswith("lesdistill gate: quality gate FAILED for spcfw/water/student: validation force RMSE")
+    assert "> max_force_rmse_mev_a 0.001" in line
+
+
+def test_a_warn_gated_cell_runs_on_and_is_marked_in_the_peak_table(tmp_path):
+    config = tiny_workflow_config(tmp_path, quality=STRICT_GATE % "warn")
+    result = run_snakemake(tmp_path, "figures", "--configfile", str(config))
+    assert result.returncode == 0, result.stderr
+    verdict = json.loads((tmp_path / "results/spcfw/water/student.gate.json").read_text())
+    assert verdict["passed"] is False and verdict["on_fail"] == "warn"
+    row = (tmp_path / "results/figures/ir_water_peaks.md").read_text().strip().splitlines()[-1]
+    assert row.startswith("| spcfw |") and "**FAILED GATE**: validation force RMSE" in row
 
 
 def test_a_killed_workflow_resumes_and_keeps_what_was_finished(tmp_path):

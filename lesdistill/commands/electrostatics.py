@@ -16,6 +16,7 @@ import torch
 import xarray as xr
 
 from ..autodiff import energy_forces_stress
+from ..device import add_device_option, resolve_device, synchronize
 from ..electrostatics import born_effective_charges, ewald_energy, point_charge_energy
 from ..config.models import CaceStudent, WaterSystem
 from ..io.atomic import atomic_path
@@ -62,6 +63,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     parser.add_argument("--epsilon-inf", type=float, default=1.0, help="ε∞ scaling the BEC by √ε∞ (default 1)")
     parser.add_argument("--mesh-spacing", type=float, default=None, help="PME mesh spacing in Å (default 0.15·dl)")
     parser.add_argument("--dtype", choices=["float32", "float64"], default="float64")
+    add_device_option(parser, "the sums")
     parser.add_argument("-o", "--output", type=Path, required=True, help="output netCDF path")
     return parser
 
@@ -77,6 +79,7 @@ def made_from(args: argparse.Namespace) -> MadeFrom:
 
 def run(args: argparse.Namespace) -> None:
     dtype = getattr(torch, args.dtype)
+    device = resolve_device(args.device)
     per_element = parse_charges(args.charges)
     frames = read_frames(args.structures)
     symbols = frames[0].get_chemical_symbols()
@@ -85,10 +88,10 @@ def run(args: argparse.Namespace) -> None:
         raise ValueError(f"--charges gives no charge for element(s) {missing}")
     periodic = bool(frames[0].pbc.all())
     n_frames, n_atoms = len(frames), len(symbols)
-    charges = torch.tensor([per_element[s] for s in symbols], dtype=dtype)
-    positions = torch.tensor(np.concatenate([a.positions for a in frames]), dtype=dtype)
-    cells = torch.tensor(np.stack([a.cell.array for a in frames]), dtype=dtype) if periodic else None
-    batch = torch.arange(n_frames).repeat_interleave(n_atoms)
+    charges = torch.tensor([per_element[s] for s in symbols], dtype=dtype, device=device)
+    positions = torch.tensor(np.concatenate([a.positions for a in frames]), dtype=dtype, device=device)
+    cells = torch.tensor(np.stack([a.cell.array for a in frames]), dtype=dtype, device=device) if periodic else None
+    batch = torch.arange(n_frames, device=device).repeat_interleave(n_atoms)
     all_charges = charges.repeat(n_frames)
     options = dict(sigma=args.sigma, dl=args.dl, batch=batch)
 
@@ -99,40 +102,43 @@ def run(args: argparse.Namespace) -> None:
         energy, forces, stress = energy_forces_stress(
             lambda p, c: ewald_energy(p, c, all_charges, **options), positions, cells, batch=batch
         )
-        data["stress_les"] = (("frame", "xyz", "xyz_"), stress.numpy())
+        data["stress_les"] = (("frame", "xyz", "xyz_"), stress.cpu().numpy())
     else:
         p = positions.clone().requires_grad_(True)
         energy = ewald_energy(p, None, all_charges, **options)
         forces = -torch.autograd.grad(energy.sum(), p)[0]
+    synchronize(device)
     timings["les_kspace_s"] = time.perf_counter() - started
-    data["energy_les"] = (("frame",), energy.detach().numpy())
-    data["forces_les"] = (("frame", "atom", "xyz"), forces.reshape(n_frames, n_atoms, 3).numpy())
+    data["energy_les"] = (("frame",), energy.detach().cpu().numpy())
+    data["forces_les"] = (("frame", "atom", "xyz"), forces.reshape(n_frames, n_atoms, 3).cpu().numpy())
 
     if periodic:
         started = time.perf_counter()
         p = positions.clone().requires_grad_(True)
         energy_pme = ewald_energy(p, cells, all_charges, method="pme", mesh_spacing=args.mesh_spacing, **options)
         forces_pme = -torch.autograd.grad(energy_pme.sum(), p)[0]
+        synchronize(device)
         timings["les_pme_s"] = time.perf_counter() - started
-        data["energy_les_pme"] = (("frame",), energy_pme.detach().numpy())
-        data["forces_les_pme"] = (("frame", "atom", "xyz"), forces_pme.reshape(n_frames, n_atoms, 3).numpy())
+        data["energy_les_pme"] = (("frame",), energy_pme.detach().cpu().numpy())
+        data["forces_les_pme"] = (("frame", "atom", "xyz"), forces_pme.reshape(n_frames, n_atoms, 3).cpu().numpy())
 
     started = time.perf_counter()
     point = [
         float(point_charge_energy(positions[batch == f], None if cells is None else cells[f], charges))
         for f in range(n_frames)
     ]
+    synchronize(device)
     timings["point_charge_s"] = time.perf_counter() - started
     data["energy_point_charge"] = (("frame",), np.array(point))
     bec = born_effective_charges(positions, cells, all_charges, epsilon_inf=args.epsilon_inf, batch=batch)
-    data["bec"] = (("frame", "atom", "xyz", "xyz_"), bec.reshape(n_frames, n_atoms, 3, 3).numpy())
+    data["bec"] = (("frame", "atom", "xyz", "xyz_"), bec.reshape(n_frames, n_atoms, 3, 3).cpu().numpy())
 
     dataset = xr.Dataset(
         data,
-        coords={"symbol": ("atom", symbols), "charge": ("atom", charges.numpy())},
+        coords={"symbol": ("atom", symbols), "charge": ("atom", charges.cpu().numpy())},
         attrs=provenance(
             command=NAME, structures=str(args.structures), charges=args.charges, sigma_A=args.sigma,
-            dl_A=args.dl, epsilon_inf=args.epsilon_inf, dtype=args.dtype, device="cpu",
+            dl_A=args.dl, epsilon_inf=args.epsilon_inf, dtype=args.dtype, device=str(device),
             **{f"wall_{k}": f"{v:.4f}" for k, v in timings.items()},
         ),
     )

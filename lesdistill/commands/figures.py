@@ -69,6 +69,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     parser.add_argument("--reference-for", nargs="+", action="extend", default=[], metavar="SYSTEM=water|hcl|PATH",
                         help="experimental bands for a system's IR figure (default: the bundled one named like the "
                              "system, else the ir.nc's own)")
+    parser.add_argument("--gate", nargs="+", action="extend", default=[], metavar="TEACHER/SYSTEM=JSON",
+                        help="quality-gate verdict (lesdistill gate) of the student behind a cell: failed ones are "
+                             "marked FAILED GATE in legends and peak tables")
     parser.add_argument("--formats", nargs="+", choices=["pdf", "png", "svg"], default=list(FORMATS),
                         help="file formats (default pdf png)")
     parser.add_argument("--dpi", type=int, default=DPI, help=f"PNG resolution (default {DPI})")
@@ -109,9 +112,16 @@ def run(args: argparse.Namespace) -> None:
         if student is None:
             raise ValueError(f"--bec-parity {text!r}: expected STUDENT=EXTXYZ")
         parity.append((Path(student), path))
+    gates = {}
+    for text in args.gate:
+        label, path = parse_labelled(text, "--gate")
+        teacher, slash, system = (label or "").partition("/")
+        if not (teacher and slash and system):
+            raise ValueError(f"--gate {text!r}: expected TEACHER/SYSTEM=JSON")
+        gates[(teacher, system)] = path
     if args.dpi <= 0:
         raise ValueError(f"--dpi must be positive, got {args.dpi}")
     make_figures(args.out, ir=[parse_ir(text) for text in args.ir], responses=responses, groups=args.groups,
                  density=args.density, costs=args.costs, parity=parity, references=references,
                  point_charges=args.point_charges, epsilon_inf=args.epsilon_inf, cost_atoms=args.cost_atoms,
-                 formats=args.formats, dpi=args.dpi, log=lambda path: print(f"wrote {path}"))
+                 formats=args.formats, gates=gates, dpi=args.dpi, log=lambda path: print(f"wrote {path}"))

@@ -26,7 +26,11 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     parser.add_argument("--validation-fraction", type=float, default=0.05, help="default 0.05")
     parser.add_argument("--test-fraction", type=float, default=0.1, help="default 0.1")
     parser.add_argument("--seed", type=int, default=0, help="seed of the train/validation/test split (default 0)")
-    parser.add_argument("--chunk", type=int, default=8, help="frames per written chunk (default 8)")
+    parser.add_argument("--chunk", type=int, default=8,
+                        help="frames per written chunk, the resume granularity (default 8; at least --batch-size)")
+    parser.add_argument("--batch-size", type=int, default=1,
+                        help="frames per teacher call for teachers that evaluate batches (CHGNet, SevenNet, MACE, students; "
+                             "others: one at a time, said in the log); halved on out-of-memory (default 1)")
     parser.add_argument("-o", "--output", type=Path, required=True, help="labelled dataset (netCDF)")
     parser.add_argument("--extxyz", type=Path, default=None, help="also export the dataset to extxyz")
     return parser
@@ -49,7 +53,7 @@ def run(args: argparse.Namespace) -> None:
     path = label_frames(args.frames, spec, args.output, device=args.device, stride=args.stride,
                         max_frames=args.max_frames, validation_fraction=args.validation_fraction,
                         test_fraction=args.test_fraction, seed=args.seed, charge=args.charge, spin=args.spin,
-                        chunk=args.chunk, overwrite=args.overwrite)
+                        chunk=args.chunk, batch_size=args.batch_size, overwrite=args.overwrite)
     with xr.open_dataset(path) as data:
         counts = np.bincount(data.split.values, minlength=3)
         print(f"{data.sizes['frame']} frames labelled by {spec.id} ("

@@ -13,7 +13,7 @@ from ..config.models import SamplingConfig
 from ..io.atomic import atomic_path
 from ..io.records import MadeFrom
 from ..io.structures import read_structures
-from ..teachers import apply_charge_and_spin, load_teacher
+from ..teachers import apply_charge_and_spin, load_teacher, teacher_device
 from .options import check_options, made_from_args
 from .teacher_options import add_teacher_options, teacher_spec
 
@@ -39,12 +39,14 @@ def made_from(args: argparse.Namespace) -> MadeFrom:
 def run(args: argparse.Namespace) -> None:
     spec = teacher_spec(args)
     atoms = read_structures(args.structure, -1)[0]
-    atoms.calc = load_teacher(spec, device=args.device)
+    device = teacher_device(spec, args.device)
+    atoms.calc = load_teacher(spec, device=device)
     apply_charge_and_spin(atoms, spec, args.charge, args.spin)
     start = atoms.get_potential_energy()
     converged = BFGS(atoms, logfile="-").run(fmax=args.fmax, steps=args.steps)
     final_fmax = float(np.linalg.norm(atoms.get_forces(), axis=1).max())
-    atoms.info.update(relaxed_with=spec.id, relax_fmax=args.fmax, relax_converged=bool(converged))
+    atoms.info.update(relaxed_with=spec.id, relax_fmax=args.fmax, relax_converged=bool(converged),
+                      relax_device=device)
     with atomic_path(args.output) as tmp:
         ase.io.write(tmp, atoms, format="extxyz")
     status = "converged" if converged else f"NOT converged in {args.steps} steps"

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from ..config.models import ResponseConfig, WaterSystem
 from ..decomposition import WATER_LAYER_CUTS
+from ..device import add_device_option
 from ..io.records import MadeFrom
 from ..response import DECOMPOSITIONS, response_along_trajectory
 from .options import check_options, made_from_args
@@ -29,7 +30,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     parser.add_argument("--layer-cuts", type=float, nargs="+", default=list(WATER_LAYER_CUTS), metavar="Å",
                         help=f"water-layer boundaries, O–surface distance (default {' '.join(map(str, WATER_LAYER_CUTS))})")
     parser.add_argument("--epsilon-inf", type=float, default=1.0, help="ε∞; BECs are scaled by √ε∞ (default 1)")
-    parser.add_argument("--chunk", type=int, default=16, help="frames per batched evaluation (default 16)")
+    parser.add_argument("--chunk", type=int, default=16,
+                        help="frames per written chunk and per batched evaluation, halved on out-of-memory (default 16)")
+    add_device_option(parser, "the student's charges and their gradients")
     parser.add_argument("-o", "--output", type=Path, required=True, help="response netCDF")
     return parser
 
@@ -46,5 +49,6 @@ def made_from(args: argparse.Namespace) -> MadeFrom:
 def run(args: argparse.Namespace) -> None:
     path = response_along_trajectory(args.trajectory, args.student, args.output, stride=args.stride,
                                      bec_stride=args.bec_stride, epsilon_inf=args.epsilon_inf, chunk=args.chunk,
-                                     groups=args.groups, layer_cuts=tuple(args.layer_cuts), overwrite=args.overwrite)
+                                     groups=args.groups, layer_cuts=tuple(args.layer_cuts), device=args.device,
+                                     overwrite=args.overwrite)
     print(f"wrote {path}")

@@ -11,7 +11,7 @@ import argparse
 from pathlib import Path
 
 from ..md import CALCULATORS, MDSettings, calculator_from_name, load_settings, read_trajectory, run_md, write_extxyz
-from ..teachers import apply_charge_and_spin, load_teacher
+from ..teachers import apply_charge_and_spin, load_teacher, teacher_device
 from ..calculator import StudentCalculator
 from ..io.hashing import sha256_of
 from ..io.records import MadeFrom
@@ -54,12 +54,13 @@ def run(args: argparse.Namespace) -> None:
     atoms = read_structures(args.structure, args.index)[0]
     if args.teacher is not None:
         spec = teacher_spec(args)
-        calculator = load_teacher(spec, device=args.device)
+        device = teacher_device(spec, args.device)
+        calculator = load_teacher(spec, device=device)
         apply_charge_and_spin(atoms, spec, args.charge, args.spin)
         identity = spec.id
         metadata = {"teacher": spec.id, "teacher_checkpoint": spec.checkpoint or "none",
                     "teacher_sha256": spec.sha256 or "unverified", "level_of_theory": spec.level_of_theory,
-                    "device": args.device}
+                    "device": device}
         if bundled_name(spec):
             metadata["teacher_checkpoint"] = f"{spec.checkpoint} ({spec.package} wheel)"
     elif args.student is not None:
@@ -67,8 +68,8 @@ def run(args: argparse.Namespace) -> None:
             raise ValueError(f"student file {args.student} does not exist")
         calculator = StudentCalculator(args.student, device=args.device, dtype=args.dtype)
         identity = f"student:{sha256_of(args.student)}:{args.dtype}"
-        metadata = {"student": str(args.student), "student_sha256": sha256_of(args.student), "device": args.device,
-                    "dtype": args.dtype}
+        metadata = {"student": str(args.student), "student_sha256": sha256_of(args.student),
+                    "device": str(calculator.device), "dtype": args.dtype}
     else:
         calculator, identity, metadata = calculator_from_name(args.calculator), args.calculator, {"device": "cpu"}
     path = run_md(atoms, calculator, settings, args.output, calculator_id=identity, metadata=metadata,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from ..device import add_device_option
 from ..io.documents import load_mapping
 from ..io.records import MadeFrom
 from ..models.student import BACKBONES
@@ -30,6 +31,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                         help="with --init: replay training frames of this data set (e.g. the teacher labels; forces "
                              "only) at replay_fraction (settings) per new frame, against forgetting")
     parser.add_argument("--settings", type=Path, default=None, help="YAML of TrainSettings fields (default values)")
+    add_device_option(parser, "the student, its batches and the optimiser")
     parser.add_argument("-o", "--output", type=Path, required=True, help="student file (e.g. student.pt)")
     return parser
 
@@ -53,12 +55,12 @@ def made_from(args: argparse.Namespace) -> MadeFrom:
 def run(args: argparse.Namespace) -> None:
     model_config = read_model_config(args.model) if args.model is not None else None
     checks = [("new data", d) for d in args.dataset] + ([("compare", args.compare)] if args.compare else [])
-    before = [evaluate_student(args.init, data) for _, data in checks] if args.init else []
+    before = [evaluate_student(args.init, data, device=args.device) for _, data in checks] if args.init else []
     path = train(args.dataset, model_config, load_train_settings(args.settings), args.output, init=args.init,
-                 replay=args.replay, overwrite=args.overwrite)
+                 replay=args.replay, overwrite=args.overwrite, device=args.device)
     print(f"wrote {path}")
     for (name, data), start in zip(checks, before):
-        after = evaluate_student(path, data)
+        after = evaluate_student(path, data, device=args.device)
         print(f"{name} ({data}): energy RMSE {start['energy_rmse_mev_atom']:.2f} -> "
               f"{after['energy_rmse_mev_atom']:.2f} meV/atom, forces RMSE {start['forces_rmse_mev_a']:.1f} -> "
               f"{after['forces_rmse_mev_a']:.1f} meV/Å")

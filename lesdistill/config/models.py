@@ -26,8 +26,11 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from ..device import DEVICE_PATTERN, is_cuda
 from ..md.settings import MDSettings, load_settings
+from ..quality import QualitySettings
 from ..teachers.checkpoints import bundled_name, checkpoint_root
+from ..teachers.loader import runs_on_cpu_only
 from ..teachers.spec import TeacherSpec, load_catalog
 from ..training.settings import TrainSettings
 from .fields import Element, ExistingFile, Fraction, PathText, Section, Slug, partial_model, resolve_path, set_fields
@@ -35,6 +38,11 @@ from .fields import Element, ExistingFile, Fraction, PathText, Section, Slug, pa
 #: Speed of light (cm/s): a current sampled every Δt fs resolves up to ν̃ = 10¹⁵ / (2 Δt c) cm⁻¹ (Nyquist).
 SPEED_OF_LIGHT_CM_S = 2.99792458e10
 STAGES = ("sampling", "student")
+#: the workflow rules that compute (each passes --device); the first four run a teacher
+COMPUTE_STAGES = ("relax", "sample", "label", "relabel", "train", "finetune", "explore", "retrain", "student_md",
+                  "gate", "response", "electrostatics")
+TEACHER_STAGES = COMPUTE_STAGES[:4]
+Device = Annotated[str, Field(pattern=DEVICE_PATTERN, description="auto, cpu, cuda or cuda:N")]
 
 
 # --------------------------------------------------------------------------------------------- teachers
@@ -212,6 +220,14 @@ class IRConfig(Section):
 IROverrides = partial_model(
     IRConfig, "IROverrides",
     "Per-system overrides of the IR settings: only the keys given replace the campaign-wide values.")
+QualityOverrides = partial_model(
+    QualitySettings, "QualityOverrides",
+    "Quality-gate thresholds (also the campaign section, over the per-system defaults): only the keys given "
+    "replace the defaults.")
+#: quality-gate thresholds of each builder, under the campaign's ``quality`` and the system's own
+DEFAULT_QUALITY = {"water": {"max_force_rmse_mev_a": 60.0, "max_energy_rmse_mev_atom": 5.0},
+                   "hcl": {"max_force_rmse_mev_a": 100.0, "max_energy_rmse_mev_atom": 5.0},
+                   "tio2-water": {"max_force_rmse_mev_a": 150.0, "max_energy_rmse_mev_atom": 10.0}}
 
 
 class _SystemBase(Section):
@@ -234,6 +250,7 @@ class _SystemBase(Section):
     training: TrainOverrides | None = Field(None, description="training overrides for this system")
     student: StudentConfig | None = Field(None, description="student of this system (replaces the campaign's)")
     ir: IROverrides | None = Field(None, description="IR overrides for this system")
+    quality: QualityOverrides | None = Field(None, description="quality-gate overrides for this system")
 
     @field_validator("finetune_data")
     @classmethod
@@ -358,6 +375,8 @@ class LabellingConfig(Section):
                                     "train_frames/test_frames)")
     seed: int = Field(0, ge=0, description="seed of the split")
     chunk: int = Field(8, gt=0, description="frames per written chunk (resume granularity)")
+    batch_size: int = Field(1, gt=0, description="frames per teacher call for teachers that evaluate batches "
+                            "(CHGNet, SevenNet, MACE, students; others one at a time)")
     stride: int = Field(1, gt=0, description="label every STRIDE-th sampled frame")
 
     @model_validator(mode="after")
@@ -446,6 +465,11 @@ class CampaignConfig(Section):
     teacher_overrides: dict[TeacherId, TeacherOverride] = Field(
         default_factory=dict, description="per-teacher checkpoint or environment overrides")
     systems: dict[SystemName, SystemConfig] = Field(min_length=1, description="systems by name (used in paths)")
+    device: Device = Field("auto", description="torch device of every computing stage: auto (CUDA if the machine "
+                           "running the job sees one, else CPU; books no GPU), cpu, or cuda / cuda:N (one GPU booked "
+                           "per job)")
+    devices: dict[Literal[COMPUTE_STAGES], Device] = Field(
+        default_factory=dict, description="per-stage overrides of device, keyed by rule: " + ", ".join(COMPUTE_STAGES))
     sampling: SamplingConfig = Field(default_factory=SamplingConfig)
     labelling: LabellingConfig = Field(default_factory=LabellingConfig)
     student: StudentConfig = Field(default_factory=lambda: MaceStudent(backbone="mace"),
@@ -456,6 +480,9 @@ class CampaignConfig(Section):
     response: ResponseConfig = Field(default_factory=ResponseConfig)
     ir: IRConfig = Field(default_factory=IRConfig)
     iterative: IterativeConfig = Field(default_factory=IterativeConfig)
+    quality: QualityOverrides = Field(default_factory=QualityOverrides, description="quality gate after "
+                                      "training, each iterative round and fine-tuning: thresholds over the "
+                                      "per-system defaults (water: forces 60 meV/Å, energy 5 meV/atom)")
     figures: FiguresConfig = Field(default_factory=FiguresConfig)
 
     @field_validator("teachers")
@@ -521,6 +548,10 @@ class CampaignConfig(Section):
                                          f"{self.labelling.stride}: {available}); raise production_steps or "
                                          "lower sample_stride"))
         try:
+            self.quality_settings(name)
+        except ValidationError as error:
+            problems += _section_problems(error, set_fields(system.quality), f"{here}.quality", "quality")
+        try:
             ir = self.ir_settings(name)
         except ValidationError as error:
             problems += _section_problems(error, set_fields(system.ir), f"{here}.ir", "ir")
@@ -575,6 +606,22 @@ class CampaignConfig(Section):
         return problems
 
     # ---------------------------------------------------------------- resolved settings (workflow API)
+    def device_for(self, stage: str, teacher: str | None = None) -> str:
+        """The ``--device`` of ``stage``'s jobs: ``devices.<stage>``, else ``device``; ``cpu`` for the
+        teacher stages of CPU-only teachers (tblite, SPC/Fw). ``auto`` is resolved where the job runs."""
+        if stage not in COMPUTE_STAGES:
+            raise ValueError(f"unknown stage {stage!r}; stages that compute: {', '.join(COMPUTE_STAGES)}")
+        if stage in TEACHER_STAGES and teacher is not None and runs_on_cpu_only(self.catalog()[teacher]):
+            return "cpu"
+        return self.devices.get(stage, self.device)
+
+    def gpus_for(self, stage: str, teacher: str | None = None) -> int:
+        """GPUs a job of ``stage`` books (the rules' ``gpu`` resource): 1 when its device names CUDA, else 0.
+
+        The workflow is planned on the submitting host, which need not see the cluster's GPUs, so
+        ``auto`` books none: give ``cuda`` to run on booked GPUs."""
+        return int(is_cuda(self.device_for(stage, teacher)))
+
     @property
     def teacher_ids(self) -> list[str]:
         """The campaign's teacher ids, in config order."""
@@ -677,12 +724,19 @@ class CampaignConfig(Section):
     def iteration_label_split(self, round_: int) -> dict[str, Any]:
         """``lesdistill label`` arguments of round ``round_``: no test frames, seed + ``round_``."""
         labelling = self.labelling
-        return {"seed": labelling.seed + round_, "chunk": labelling.chunk,
+        return {"seed": labelling.seed + round_, "chunk": labelling.chunk, "batch_size": labelling.batch_size,
                 "validation_fraction": labelling.validation_fraction, "test_fraction": 0.0}
 
     def training_settings(self, system: str) -> TrainSettings:
         """Campaign training settings with the system's overrides."""
         return TrainSettings.model_validate({**self.training.model_dump(), **set_fields(self.systems[system].training)})
+
+    def quality_settings(self, system: str) -> QualitySettings:
+        """Quality-gate settings of ``system``: defaults < the builder's (``DEFAULT_QUALITY``) < the campaign's
+        ``quality`` < the system's ``quality``."""
+        entry = self.systems[system]
+        return QualitySettings.model_validate({**DEFAULT_QUALITY.get(entry.builder, {}), **set_fields(self.quality),
+                                               **set_fields(entry.quality)})
 
     def student_config(self, system: str) -> MaceStudent | CaceStudent:
         """The student of ``system`` (its own, else the campaign's)."""
@@ -714,7 +768,8 @@ class CampaignConfig(Section):
         training frames). Otherwise the labelling fractions over all sampled frames.
         """
         entry, labelling = self.systems[system], self.labelling
-        split = {"stride": labelling.stride, "seed": labelling.seed, "chunk": labelling.chunk, "max_frames": None,
+        split = {"stride": labelling.stride, "seed": labelling.seed, "chunk": labelling.chunk,
+                 "batch_size": labelling.batch_size, "max_frames": None,
                  "validation_fraction": labelling.validation_fraction, "test_fraction": labelling.test_fraction}
         if entry.train_frames is not None:
             total = entry.train_frames + entry.test_frames

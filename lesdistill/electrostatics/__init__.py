@@ -8,13 +8,12 @@ from .constants import HALF_INV_EPS0, HALF_INV_EPS0_LEGACY, coulomb_constant, ha
 from .energy import ewald_energy
 from .kspace import les_kvectors
 from .point_charge import point_charge_energy
-from .polarization import born_effective_charges, canonical_charge_sign, current_contributions, polarization
+from .polarization import born_effective_charges, current_contributions, polarization
 
 __all__ = [
     "HALF_INV_EPS0",
     "HALF_INV_EPS0_LEGACY",
     "born_effective_charges",
-    "canonical_charge_sign",
     "current_contributions",
     "coulomb_constant",
     "ewald_energy",

@@ -51,7 +51,7 @@ def _polarization_terms(positions, charges, batch, cells, periodic, remove_mean)
     Im = −q̃ cos θ/(2π) with θ = 2π s (lattice directions). Also returns θ (N, 3).
     """
     q = _centred_charges(charges, batch, cells.shape[0], remove_mean)[:, None]
-    inverse = torch.linalg.inv(torch.where(periodic[:, None, None], cells, torch.eye(3, dtype=cells.dtype)))
+    inverse = torch.linalg.inv(torch.where(periodic[:, None, None], cells, torch.eye(3, dtype=cells.dtype, device=cells.device)))
     theta = 2.0 * math.pi * torch.einsum("nb,nba->na", positions, inverse[batch])
     atom_periodic = periodic[batch][:, None]
     real = torch.where(atom_periodic, q * torch.sin(theta) / (2.0 * math.pi), q * positions)
@@ -158,14 +158,3 @@ def current_contributions(positions, cell, charges, velocities, epsilon_inf: flo
         flux = torch.stack(products, dim=1)
     return math.sqrt(epsilon_inf) * (fixed + flux.detach())
 
-
-def canonical_charge_sign(charges: torch.Tensor, numbers, reference_number: int = 8) -> int:
-    """+1 or −1 such that sign × charges gives the reference element (default O) a negative mean.
-
-    The LES energy is quadratic in q, so training fixes charges only up to a global sign.
-    """
-    numbers = torch.as_tensor(numbers, device=charges.device)
-    selected = charges.reshape(-1)[numbers.reshape(-1) == reference_number]
-    if selected.numel() == 0:
-        raise ValueError(f"no atom with atomic number {reference_number} to fix the charge sign with")
-    return -1 if float(selected.mean()) > 0 else 1

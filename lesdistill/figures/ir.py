@@ -32,6 +32,13 @@ from .style import (
 )
 
 UNLISTED_LEVEL = "not in the teacher catalog"
+#: legend and table mark of a cell whose student failed its quality gate (on_fail: warn)
+FAILED_GATE = "FAILED GATE"
+
+
+def gate_mark(verdict: Mapping | None) -> str:
+    """' — FAILED GATE' for a failing verdict, else ''."""
+    return f" — {FAILED_GATE}" if verdict is not None and not verdict["passed"] else ""
 
 
 def level_of_theory(teacher: str, catalog: Mapping | None = None) -> str:
@@ -43,7 +50,7 @@ def level_of_theory(teacher: str, catalog: Mapping | None = None) -> str:
 
 def ir_spectra(ir_files: Mapping[str, Path | str], system: str, reference: str | Path | None,
                output_stem: Path | str, *, normalize_band: tuple[float, float] = STRETCH_BAND_CM1,
-               peak_table: bool = True, catalog: Mapping | None = None,
+               peak_table: bool = True, catalog: Mapping | None = None, gates: Mapping[str, Mapping] | None = None,
                formats: Iterable[str] = FORMATS, dpi: int = DPI) -> list[Path]:
     """Plot the ir.nc of each teacher (``{teacher id: path}``) of ``system``; the paths written.
 
@@ -51,7 +58,9 @@ def ir_spectra(ir_files: Mapping[str, Path | str], system: str, reference: str |
     maximum in ``normalize_band`` (cm⁻¹) unless the ir.nc is already normalised, with its ±error band
     where ``error`` is finite. Experimental band positions (``reference``: 'water', 'hcl' or a YAML
     path; default: the ir.nc's own ``reference_position``) are dashed lines labelled on the top axis.
-    With ``peak_table`` the band peaks go to ``<stem>_peaks.md`` too.
+    With ``peak_table`` the band peaks go to ``<stem>_peaks.md`` too. ``gates`` ({teacher id: quality-gate
+    verdict}) marks failed students "FAILED GATE" in the legend and adds their validation force RMSE and
+    verdict to the peak table.
     """
     if not ir_files:
         raise ValueError(f"no ir.nc given for the IR figure of {system}")
@@ -74,7 +83,8 @@ def ir_spectra(ir_files: Mapping[str, Path | str], system: str, reference: str |
                 scale = spectrum_scale(dataset, normalize_band)
                 x = dataset["wavenumber"].values
                 y = dataset["intensity"].values / scale
-                line, = ax.plot(x, y, color=color(index), linestyle=linestyle(index), label=teacher)
+                line, = ax.plot(x, y, color=color(index), linestyle=linestyle(index),
+                                label=teacher + gate_mark((gates or {}).get(teacher)))
                 if "error" in dataset:
                     error = dataset["error"].values / scale
                     finite = np.isfinite(error)
@@ -93,18 +103,22 @@ def ir_spectra(ir_files: Mapping[str, Path | str], system: str, reference: str |
         figure.suptitle(f"IR spectra: {system_name(system)}", fontsize=10)
         paths = save_figure(figure, output_stem, formats, dpi)
     if peak_table:
-        paths.append(write_peak_table(datasets, positions, catalog, Path(output_stem)))
+        paths.append(write_peak_table(datasets, positions, catalog, Path(output_stem), gates))
     return paths
 
 
-def write_peak_table(datasets: Mapping, positions: Mapping[str, float], catalog: Mapping, output_stem: Path) -> Path:
-    """``<stem>_peaks.md``: per teacher the peak position ± error (cm⁻¹) of each band and the shift from experiment."""
+def write_peak_table(datasets: Mapping, positions: Mapping[str, float], catalog: Mapping, output_stem: Path,
+                     gates: Mapping[str, Mapping] | None = None) -> Path:
+    """``<stem>_peaks.md``: per teacher the peak position ± error (cm⁻¹) of each band and the shift from
+    experiment; with ``gates`` also the student's validation force RMSE and its quality-gate verdict."""
     bands: list[str] = []
     for dataset in datasets.values():
         if "peak_position" in dataset:
             bands += [str(b) for b in dataset["band"].values if str(b) not in bands]
     header = ["Teacher", "Level of theory"] + [
         band_name(band) + (f" (exp. {positions[band]:.0f})" if band in positions else "") for band in bands]
+    if gates:
+        header += ["Force RMSE (meV/Å)", "Quality gate"]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for teacher, dataset in datasets.items():
         cells = [teacher, level_of_theory(teacher, catalog)]
@@ -114,12 +128,22 @@ def write_peak_table(datasets: Mapping, positions: Mapping[str, float], catalog:
                 found[str(band)] = i
         for band in bands:
             cells.append(_peak_cell(dataset, found.get(band), positions.get(band)))
+        if gates:
+            cells += _gate_cells(gates.get(teacher))
         lines.append("| " + " | ".join(cells) + " |")
     path = output_stem.with_name(f"{output_stem.name}_peaks.md")
     path.parent.mkdir(parents=True, exist_ok=True)
     note = "Peak positions in cm⁻¹ (± standard error over blocks); in parentheses the shift from experiment."
     write_text(path, "\n".join([note, "", *lines]) + "\n")
     return path
+
+
+def _gate_cells(verdict: Mapping | None) -> list[str]:
+    if verdict is None:
+        return ["—", "not gated"]
+    if verdict["passed"]:
+        return [f"{verdict['force_rmse_mev_a']:.0f}", "passed"]
+    return [f"{verdict['force_rmse_mev_a']:.0f}", f"**{FAILED_GATE}**: " + "; ".join(verdict["failures"])]
 
 
 def _peak_cell(dataset, index: int | None, experiment: float | None) -> str:

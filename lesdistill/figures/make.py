@@ -18,7 +18,8 @@ from .costs import DEFAULT_ATOMS, cost_table
 from .density import density_profile
 from .groups import group_spectra
 from .inputs import layout_parts
-from .ir import ir_spectra
+from ..quality import read_verdict
+from .ir import gate_mark, ir_spectra
 from .parity import bec_parity, bec_parity_data
 from .style import DPI, FORMATS, system_name
 
@@ -87,7 +88,7 @@ def make_figures(out_dir: Path | str, *, ir: Iterable[IrInput | Path | str] = ()
                  costs: Iterable[Path | str] = (), parity: Iterable[tuple[Path | str, Path | str]] = (),
                  references: Mapping[str, str | Path] | None = None, point_charges: Mapping | None = None,
                  epsilon_inf: float = 1.0, cost_atoms: int = DEFAULT_ATOMS, formats: Iterable[str] = FORMATS,
-                 dpi: int = DPI, log=None) -> list[Path]:
+                 gates: Mapping[tuple[str, str], Path | str] | None = None, dpi: int = DPI, log=None) -> list[Path]:
     """Make every figure the inputs allow in ``out_dir``; the files written.
 
     ``ir``: (teacher, system, ir.nc) tuples or paths results/{teacher}/{system}/ir.nc, one IR figure
@@ -96,7 +97,9 @@ def make_figures(out_dir: Path | str, *, ir: Iterable[IrInput | Path | str] = ()
     ``costs``: benchmark JSON files, one cost figure + table; ``parity``: (student.pt, structures.extxyz)
     pairs, reference BECs from the extxyz array ``bec`` or, with ``point_charges`` ({element: e}), q·I;
     ``references``: {system: 'water' | 'hcl' | YAML path} (default: the bundled reference named like the
-    system, else the ir.nc's own). ``log`` (e.g. ``print``) is called with each file written.
+    system, else the ir.nc's own); ``gates``: {(teacher, system): quality-gate verdict JSON}, failed
+    students are marked "FAILED GATE" in the IR and BEC legends and the peak tables. ``log`` (e.g.
+    ``print``) is called with each file written.
     Every input is checked before anything is drawn; ValueError names a missing or unreadable one.
     """
     out_dir = Path(out_dir)
@@ -117,6 +120,9 @@ def make_figures(out_dir: Path | str, *, ir: Iterable[IrInput | Path | str] = ()
     _require(costs, "benchmark file")
     _require([s for s, _ in parity], "student file")
     _require([x for _, x in parity], "structure file")
+    verdicts = {cell: read_verdict(path) for cell, path in (gates or {}).items()}
+    response_inputs = {label + gate_mark(verdicts.get(tuple(label.split("/", 1)))): path
+                       for label, path in response_inputs.items()}
     if not (ir_inputs or response_inputs or groups or density or costs or parity):
         raise ValueError("nothing to plot: give --ir, --response, --groups, --density, --costs or --bec-parity inputs")
 
@@ -138,7 +144,9 @@ def make_figures(out_dir: Path | str, *, ir: Iterable[IrInput | Path | str] = ()
         by_system[system][teacher] = Path(path)
     for system, files in by_system.items():
         reference = references.get(system, system if system in REFERENCE_FILES else None)
-        record(ir_spectra(files, system, reference, _unique(out_dir / f"ir_{_safe(system)}", used), **options))
+        system_gates = {teacher: verdicts[(teacher, system)] for teacher in files if (teacher, system) in verdicts}
+        record(ir_spectra(files, system, reference, _unique(out_dir / f"ir_{_safe(system)}", used),
+                          gates=system_gates or None, **options))
     if response_inputs:
         record(bec_distributions(response_inputs, _unique(out_dir / "bec_distributions", used), **options))
     for path in groups:

@@ -1,8 +1,7 @@
-"""Full neighbour lists from vesin, with pair vectors recomputed in torch (differentiable)."""
+"""Full neighbour lists from vesin on the positions' device, with pair vectors recomputed in torch (differentiable)."""
 
 from __future__ import annotations
 
-import numpy as np
 import torch
 import vesin
 
@@ -33,23 +32,25 @@ def neighbor_list(
     if cells is not None and len(cells) != len(counts):
         raise ValueError(f"{len(counts)} structures in batch but {len(cells)} cells")
     calculator = vesin.NeighborList(cutoff=float(cutoff), full_list=True)
-    points = positions.detach().cpu().to(torch.float64).numpy()
-    centres, neighbours, shift_list = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)], [np.zeros((0, 3), np.int64)]
+    device = positions.device
+    # vesin computes on the tensors' device (CPU or CUDA) and returns tensors there: no host copy
+    points = positions.detach().to(torch.float64)
+    empty = torch.zeros(0, dtype=torch.long, device=device)
+    centres, neighbours, shift_list = [empty], [empty], [torch.zeros((0, 3), dtype=torch.long, device=device)]
     start = 0
     for index, count in enumerate(counts):
         structure_cell = None if cells is None else cells[index]
         open_boundaries = _is_open(structure_cell)
-        box = np.zeros((3, 3)) if open_boundaries else structure_cell.detach().cpu().to(torch.float64).numpy()
+        box = (torch.zeros((3, 3), dtype=torch.float64, device=device) if open_boundaries
+               else structure_cell.detach().to(torch.float64))
         i, j, shifts = calculator.compute(points[start:start + count], box, not open_boundaries, quantities="ijS")
-        centres.append(i.astype(np.int64) + start)
-        neighbours.append(j.astype(np.int64) + start)
-        shift_list.append(shifts.astype(np.int64))
+        centres.append(i.to(torch.long) + start)
+        neighbours.append(j.to(torch.long) + start)
+        shift_list.append(shifts.to(torch.long))
         start += count
-    device = positions.device
-    i = torch.from_numpy(np.concatenate(centres)).to(device)
-    j = torch.from_numpy(np.concatenate(neighbours)).to(device)
+    i, j = torch.cat(centres), torch.cat(neighbours)
     vectors = positions[j] - positions[i]
     if cells is not None:
-        shifts = torch.from_numpy(np.concatenate(shift_list)).to(device=device, dtype=positions.dtype)
+        shifts = torch.cat(shift_list).to(positions.dtype)
         vectors = vectors + torch.einsum("ma,mab->mb", shifts, cells[batch[i]])
     return i, j, vectors

@@ -3,7 +3,8 @@
 E = Σ_i [ε_i + E0(Z_i)] + E_LES(q), q_i = sign · head(features_i), with ε_i and features_i from a
 strictly local backbone and E_LES from :func:`lesdistill.electrostatics.ewald_energy`. Forces and
 stress by autograd. The global sign of q is arbitrary in training (E_LES is quadratic in q);
-``charge_sign`` stores the canonical choice (oxygen negative). Files hold only tensors and plain
+``charge_sign`` stores the canonical choice (the reference element's isotropic BEC negative; see
+:mod:`lesdistill.training.charge_sign`). Files hold only tensors and plain
 Python values, so they load with ``torch.load(weights_only=True)``.
 """
 
@@ -36,7 +37,7 @@ class Student(nn.Module):
             raise ValueError(f"unknown backbone {backbone!r}; known: {sorted(BACKBONES)}")
         self.backbone = BACKBONES[backbone](**backbone_config)
         n_features = self.backbone.n_features
-        self.head = ChargeHead(**(head_config or {"n_features": n_features}))
+        self.head = ChargeHead(**{"n_features": n_features, **(head_config or {})})
         energies = torch.zeros(119, dtype=torch.get_default_dtype())
         for number, value in (element_energies or {}).items():
             energies[int(number)] = float(value)

@@ -36,18 +36,27 @@ class Frames:
     def indices(self, split: str) -> np.ndarray:
         return np.flatnonzero(self.split == SPLITS[split])
 
+    def to(self, device: torch.device | str) -> Frames:
+        """The same frames with every tensor on ``device`` (batches are then built there)."""
+        move = lambda tensor: None if tensor is None else tensor.to(device)  # noqa: E731
+        return Frames(positions=move(self.positions), cells=move(self.cells), numbers=move(self.numbers),
+                      energy=move(self.energy), forces=move(self.forces), stress=move(self.stress), split=self.split,
+                      periodic=self.periodic)
+
     def batch(self, indices) -> dict[str, torch.Tensor]:
-        """Frames ``indices`` flattened: positions (B·N, 3), batch (B·N,), cells (B, 3, 3), targets."""
-        index = torch.as_tensor(np.asarray(indices))
+        """Frames ``indices`` flattened: positions (B·N, 3), batch (B·N,), cells (B, 3, 3), targets;
+        on the frames' device."""
+        device = self.positions.device
+        index = torch.as_tensor(np.asarray(indices), device=device)
         n_atoms = self.positions.shape[1]
         out = {
             "positions": self.positions[index].reshape(-1, 3),
             "numbers": self.numbers.repeat(len(index)),
-            "batch": torch.arange(len(index)).repeat_interleave(n_atoms),
+            "batch": torch.arange(len(index), device=device).repeat_interleave(n_atoms),
             "cells": self.cells[index] if self.periodic else None,
             "energy": self.energy[index],
             "forces": self.forces[index].reshape(-1, 3),
-            "n_atoms": torch.full((len(index),), n_atoms, dtype=self.energy.dtype),
+            "n_atoms": torch.full((len(index),), n_atoms, dtype=self.energy.dtype, device=device),
         }
         if self.stress is not None:
             out["stress"] = self.stress[index]
@@ -129,7 +138,7 @@ def fit_element_energies(frames: Frames, indices: np.ndarray) -> dict[int, float
     """
     elements = sorted(set(frames.numbers.tolist()))
     counts = np.array([[int((frames.numbers == z).sum()) for z in elements]] * len(indices), dtype=float)
-    solution, *_ = np.linalg.lstsq(counts, frames.energy[indices].double().numpy(), rcond=None)
+    solution, *_ = np.linalg.lstsq(counts, frames.energy[indices].double().cpu().numpy(), rcond=None)
     return {z: float(e) for z, e in zip(elements, solution)}
 
 

@@ -33,8 +33,9 @@ def errors(prediction: dict, batch: dict) -> dict[str, torch.Tensor]:
     """Sums of squared and absolute errors with counts, to be pooled over batches."""
     de = ((prediction["energy"] - batch["energy"]) / batch["n_atoms"]).detach()
     df = (prediction["forces"] - batch["forces"]).detach()
-    return {"energy_sq": (de**2).sum(), "energy_abs": de.abs().sum(), "energy_n": torch.tensor(float(len(de))),
-            "forces_sq": (df**2).sum(), "forces_abs": df.abs().sum(), "forces_n": torch.tensor(float(df.numel()))}
+    count = lambda n: torch.tensor(float(n), device=de.device)  # noqa: E731
+    return {"energy_sq": (de**2).sum(), "energy_abs": de.abs().sum(), "energy_n": count(len(de)),
+            "forces_sq": (df**2).sum(), "forces_abs": df.abs().sum(), "forces_n": count(df.numel())}
 
 
 def summarise(pooled: dict[str, torch.Tensor]) -> dict[str, float]:

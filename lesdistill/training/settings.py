@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from ase.data import atomic_numbers
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from ..io.documents import load_mapping
 
@@ -44,8 +45,18 @@ class TrainSettings(BaseModel):
                                         "refused as unphysical")
     max_label_energy_deviation_eV_atom: float = Field(5.0, gt=0, description="labels whose energy per atom is "
                                                       "further than this (eV) from the data set's median are refused")
-    time_limit_minutes: float | None = Field(None, gt=0, description="stop after the epoch that passes this wall "
-                                             "time (minutes; a resumed run counts afresh)")
+    time_limit_minutes: float | None = Field(None, gt=0, description="safety stop only (training is bounded by "
+                                             "epochs): stop after the epoch that passes this wall time (minutes; a "
+                                             "resumed run counts afresh) and mark the student as stopped early")
+    sign_element: str = Field("O", pattern=r"^[A-Z][a-z]?$", description="reference element whose mean isotropic "
+                              "BEC is made negative to fix the global sign of the latent charges")
+
+    @field_validator("sign_element")
+    @classmethod
+    def _known_element(cls, value: str) -> str:
+        if value not in atomic_numbers:
+            raise ValueError(f"unknown element {value!r}")
+        return value
 
     @model_validator(mode="after")
     def _some_loss(self) -> TrainSettings:

@@ -4,8 +4,16 @@ Every ``checkpoint_every`` optimiser steps and at each epoch end the full state 
 optimiser, scheduler, position in the epoch, pooled metrics, history) goes to ``<output>.ckpt.pt``
 atomically. Batches are drawn from a generator seeded by (seed, epoch), so a killed run restarted
 with the same command continues from the checkpoint and ends with the same weights as an
-uninterrupted run. The best validation model (EMA weights when enabled) is saved as the student,
-with the latent-charge sign made canonical (oxygen negative).
+uninterrupted run. Training is bounded by ``epochs``: same data, settings and seed give the same
+student bit for bit on CPU with fixed threads. ``time_limit_minutes`` is only a safety stop; a run it
+ends early is marked in the student file (``stopped_by_time_limit``) and the log ("stopped by time
+limit at epoch N of M"), and it is left out of the checkpoint's identity, so rerunning with a larger
+limit continues to the same student. The best validation model (EMA weights when enabled) is saved as
+the student, with the charge sign fixed by the BEC of the reference element
+(:mod:`lesdistill.training.charge_sign`).
+
+Model, batches, loss and optimiser state live on the run's device; checkpoints and the student file
+hold CPU tensors only (device-neutral), so a run checkpointed on a GPU resumes on the CPU and back.
 """
 
 from __future__ import annotations
@@ -21,12 +29,13 @@ import torch
 import xarray as xr
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
-from ..electrostatics import canonical_charge_sign
+from ..device import ChunkedEvaluation, resolve_device
 from ..models.student import Student, load_student, save_student
 from ..progress import Progress, note
 from ..provenance import provenance
 from ..io.atomic import atomic_path
 from ..io.hashing import sha256_of
+from .charge_sign import SIGN_FRAMES, bec_sign
 from .data import Frames, fit_element_energies, load_datasets, load_frames
 from .loss import errors, loss, predict, summarise
 from .settings import TrainSettings
@@ -41,7 +50,8 @@ class Trainer:
 
     def __init__(self, dataset: Path | str | list[Path | str], model_config: dict | None, settings: TrainSettings,
                  output: Path | str, init: Path | str | None = None, replay: Path | str | None = None,
-                 overwrite: bool = False):
+                 overwrite: bool = False, device: str = "auto"):
+        self.device = resolve_device(device)
         self.datasets = [Path(d) for d in dataset] if isinstance(dataset, (list, tuple)) else [Path(dataset)]
         self.output, self.overwrite = Path(output), overwrite
         self.dtype = getattr(torch, settings.dtype)
@@ -67,12 +77,14 @@ class Trainer:
         self.with_stress = settings.stress_weight > 0 and self.frames.stress is not None and self.frames.periodic
         torch.manual_seed(settings.seed)
         element_energies = fit_element_energies(self.frames, self.train_idx)
-        self.model = Student(**self.model_config).to(self.dtype)
+        self.model = Student(**self.model_config).to(device=self.device, dtype=self.dtype)
         if start is not None:  # fine-tuning: the student's weights, E0s refitted for the new level of theory
             self.model.load_state_dict(start.state_dict())
         self.model.element_energies.zero_()
         for number, value in element_energies.items():
             self.model.element_energies[number] = value
+        self.frames = self.frames.to(self.device)
+        self.replay = self.replay.to(self.device) if self.replay is not None else None
         self.ema = (AveragedModel(self.model, multi_avg_fn=get_ema_multi_avg_fn(settings.ema_decay), use_buffers=True)
                     if settings.ema_decay else None)
         self.optimizer = torch.optim.Adam(self.model.parameters(), lr=settings.lr, weight_decay=settings.weight_decay,
@@ -85,11 +97,13 @@ class Trainer:
         self.identity = json.dumps({"dataset_sha256": [sha256_of(d) for d in self.datasets], "model": self.model_config,
                                     "init_sha256": sha256_of(Path(init)) if init else None,
                                     "replay_sha256": sha256_of(Path(replay)) if replay else None,
-                                    "settings": settings.model_dump()}, sort_keys=True)
+                                    "settings": settings.model_dump(exclude={"time_limit_minutes"})},
+                                   sort_keys=True)
         self.epoch = self.step_in_epoch = self.global_step = 0
         self.pooled: dict[str, torch.Tensor] = {}
         self.history: list[dict] = []
         self.best = {"loss": float("inf"), "epoch": -1, "state": None}
+        self.time_limit_note: str | None = None
 
     @property
     def dataset_names(self) -> str:
@@ -105,7 +119,7 @@ class Trainer:
 
     def save_checkpoint(self) -> None:
         with atomic_path(checkpoint_path(self.output)) as tmp:
-            torch.save(self._state(), tmp)
+            torch.save(on_cpu(self._state()), tmp)
 
     def resume(self) -> bool:
         """Restore from an existing checkpoint of the same run; False when there is none."""
@@ -113,7 +127,7 @@ class Trainer:
         if not path.exists():
             return False
         try:
-            state = torch.load(path, weights_only=True)
+            state = torch.load(path, map_location=self.device, weights_only=True)
         except Exception as error:  # torch raises many types for a damaged file
             raise ValueError(f"training checkpoint {path} is unreadable ({type(error).__name__}); delete it to "
                              "start over") from None
@@ -130,7 +144,7 @@ class Trainer:
         self.scheduler.load_state_dict(state["scheduler"])
         self.epoch, self.step_in_epoch, self.global_step = state["epoch"], state["step_in_epoch"], state["global_step"]
         self.pooled, self.history = state["pooled"], json.loads(state["history"])
-        self.best = {"loss": state["best_loss"], "epoch": state["best_epoch"], "state": state["best_state"]}
+        self.best = {"loss": state["best_loss"], "epoch": state["best_epoch"], "state": on_cpu(state["best_state"])}
         return True
 
     # --- training -------------------------------------------------------------------------------
@@ -172,9 +186,6 @@ class Trainer:
         progress = Progress(s.epochs * steps_per_epoch, self.global_step, label="train")
         started = time.perf_counter()
         while self.epoch < s.epochs and not self._stopped_early():
-            if s.time_limit_minutes is not None and time.perf_counter() - started > 60 * s.time_limit_minutes:
-                print(f"train: time limit of {s.time_limit_minutes} min reached at epoch {self.epoch}", flush=True)
-                break
             if s.stage_two_epoch is not None and self.epoch == s.stage_two_epoch and self.step_in_epoch == 0:
                 for group in self.optimizer.param_groups:
                     group["lr"] = s.stage_two_lr
@@ -201,6 +212,11 @@ class Trainer:
                 if self.global_step % s.checkpoint_every == 0:
                     self.save_checkpoint()
             self._end_epoch(weights)
+            if (s.time_limit_minutes is not None and self.epoch < s.epochs
+                    and time.perf_counter() - started > 60 * s.time_limit_minutes):
+                self.time_limit_note = f"stopped by time limit at epoch {self.epoch} of {s.epochs}"
+                print(f"train: {self.time_limit_note} ({s.time_limit_minutes} min)", flush=True)
+                break
         progress.close()
         return self._finish()
 
@@ -218,7 +234,7 @@ class Trainer:
             self.scheduler.step()
         if not validation or monitor < self.best["loss"]:
             self.best = {"loss": monitor, "epoch": self.epoch,
-                         "state": {k: v.clone() for k, v in evaluated.state_dict().items()}}
+                         "state": {k: v.detach().to("cpu", copy=True) for k, v in evaluated.state_dict().items()}}
         self.history.append(row)
         self.epoch, self.step_in_epoch, self.pooled = self.epoch + 1, 0, {}
         self.save_checkpoint()
@@ -232,14 +248,18 @@ class Trainer:
     def _finish(self) -> Path:
         model = Student(**self.model_config).to(self.dtype)
         model.load_state_dict(self.best["state"])
-        index = self.frames.batch(self.train_idx[:1])
-        charges = model(index["positions"], index["numbers"], index["cells"], index["batch"])["charges"]
-        try:
-            model.charge_sign.mul_(canonical_charge_sign(charges.detach(), index["numbers"]))
-        except ValueError:
-            pass  # no oxygen: keep the sign as trained
+        sign_frames = {k: v.cpu() if v is not None else None
+                       for k, v in self.frames.batch(self.train_idx[:SIGN_FRAMES]).items()}
+        choice = bec_sign(model, sign_frames, self.settings.sign_element)
+        sign_note = "kept as trained: no atom of the reference element" if choice is None else choice.describe()
+        if choice is not None:
+            model.charge_sign.mul_(choice.factor)
+        print(f"train: charge sign {sign_note}", flush=True)
+        extra = {"stopped_by_time_limit": self.time_limit_note} if self.time_limit_note else {}
         metadata = provenance(command="train", dataset=self.dataset_names, best_epoch=self.best["epoch"],
-                              settings=json.dumps(self.settings.model_dump()))
+                              epochs_run=self.epoch, charge_sign_rule=sign_note,
+                              settings=json.dumps(self.settings.model_dump()), device=str(self.device),
+                              **extra)
         self._write_metrics()
         return save_student(model, self.output, metadata)
 
@@ -254,33 +274,55 @@ class Trainer:
         columns = {key: ("epoch", [row.get(key, np.nan) for row in self.history]) for key in self.history[-1] if key != "epoch"}
         metrics = xr.Dataset(columns, coords={"epoch": [row["epoch"] for row in self.history]},
                              attrs={"best_epoch": self.best["epoch"], "dataset": self.dataset_names,
+                                    "stopped_by_time_limit": self.time_limit_note or "",
                                     "identity_sha256": hashlib.sha256(self.identity.encode()).hexdigest()})
         with atomic_path(self.output.with_name(self.output.stem + ".metrics.nc")) as tmp:
             metrics.to_netcdf(tmp)
 
 
+def on_cpu(value):
+    """``value`` (tensors in nested dicts, lists, tuples) with every tensor copied to the CPU."""
+    if isinstance(value, torch.Tensor):
+        return value.detach().cpu()
+    if isinstance(value, dict):
+        return {key: on_cpu(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(on_cpu(item) for item in value)
+    return value
+
+
 def train(dataset: Path | str | list[Path | str], model_config: dict | None, settings: TrainSettings,
           output: Path | str, init: Path | str | None = None, replay: Path | str | None = None,
-          overwrite: bool = False) -> Path:
+          overwrite: bool = False, device: str = "auto") -> Path:
     """Distil the labels of ``dataset`` (one file, or several of the same atoms trained together) into
     a student saved at ``output`` (resumable). With ``init``, start from that student (same
     architecture, E0s refitted to the data: fine-tuning on another level of theory, or an iterative
-    round), optionally replaying training frames of ``replay`` (e.g. the teacher labels) against forgetting."""
-    return Trainer(dataset, model_config, settings, output, init, replay, overwrite).run()
+    round), optionally replaying training frames of ``replay`` (e.g. the teacher labels) against forgetting.
+    ``device``: auto, cpu, cuda or cuda:N (:func:`lesdistill.device.resolve_device`)."""
+    return Trainer(dataset, model_config, settings, output, init, replay, overwrite, device).run()
 
 
-def evaluate_student(path: Path | str, dataset: Path | str, split: str = "validation") -> dict[str, float]:
+def evaluate_student(path: Path | str, dataset: Path | str, split: str = "validation", device: str = "auto",
+                     chunk: int = 64) -> dict[str, float]:
     """Energy (meV/atom) and force (meV/Å) errors of a student file on one split of a dataset.
 
-    Energies are compared after removing the mean offset, since E0s differ between levels of theory.
+    Frames are evaluated ``chunk`` at a time on ``device`` (halved on out-of-memory). Energies are
+    compared after removing the mean offset, since E0s differ between levels of theory.
     """
-    model = load_student(path)
-    frames = load_frames(dataset, torch.float64)
+    device = resolve_device(device)
+    model = load_student(path, device=device)
+    frames = load_frames(dataset, torch.float64).to(device)
     indices = frames.indices(split) if len(frames.indices(split)) else np.arange(len(frames))
-    batch = frames.batch(indices)
-    prediction = predict(model, batch, create_graph=False, with_stress=False)
-    per_atom = ((prediction["energy"] - batch["energy"]) / batch["n_atoms"]).detach()
+
+    def residuals(start: int, stop: int) -> tuple[torch.Tensor, torch.Tensor]:
+        batch = frames.batch(indices[start:stop])
+        prediction = predict(model, batch, create_graph=False, with_stress=False)
+        return (((prediction["energy"] - batch["energy"]) / batch["n_atoms"]).detach(),
+                (prediction["forces"] - batch["forces"]).detach())
+
+    parts = ChunkedEvaluation(chunk, device, "evaluate").map(residuals, len(indices))
+    per_atom = torch.cat([energy for energy, _ in parts])
     per_atom = per_atom - per_atom.mean()
-    forces = (prediction["forces"] - batch["forces"]).detach()
+    forces = torch.cat([force for _, force in parts])
     return {"energy_rmse_mev_atom": 1e3 * float(per_atom.pow(2).mean().sqrt()),
             "forces_rmse_mev_a": 1e3 * float(forces.pow(2).mean().sqrt())}

@@ -23,8 +23,7 @@ from ..helpers import tiny_workflow_config
 ROOT = Path(__file__).resolve().parents[2]
 SNAKEMAKE = Path(sys.executable).parent / "snakemake"
 TIMEOUT_S = int(os.environ.get("LESDISTILL_SLURM_TIMEOUT", "1200"))
-# rules that declare gpu=1 (the test cluster has no GPU) and every rule that Slurm runs
-GPU_RULES = ("relax", "sample", "label", "train", "finetune", "student_md", "response", "explore", "relabel", "retrain")
+# every rule that Slurm runs (the tiny config's device is auto: no rule books a GPU)
 SUBMITTED_RULES = {"build_system", "relax", "sample", "label", "train", "explore", "relabel", "retrain", "student_md",
                    "response", "ir", "make_figures", "electrostatics"}
 LOCAL_RULES = {"md_settings", "training_settings", "student_model", "explore_settings", "iteration_settings"}
@@ -57,10 +56,9 @@ pytestmark = pytest.mark.skipif(REASON is not None, reason=REASON or "")
 def snakemake_command(workdir: Path, config: Path) -> list[str]:
     partition = os.environ.get("LESDISTILL_SLURM_PARTITION", "")
     account = os.environ.get("LESDISTILL_SLURM_ACCOUNT", "")
-    # overrides of profiles/slurm for a small CPU-only node: the test's partition/account, no GPU,
+    # overrides of profiles/slurm for a small CPU-only node: the test's partition/account,
     # 1 CPU and 1 GB per job, quick status checks, no retries, logs of successful jobs kept
-    overrides = [f"{rule}:gpu=0" for rule in GPU_RULES]
-    overrides += [f"{rule}:mem_mb=1000" for rule in sorted(SUBMITTED_RULES | {"finetune"})]
+    overrides = [f"{rule}:mem_mb=1000" for rule in sorted(SUBMITTED_RULES | {"finetune"})]
     return [
         "timeout", "-s", "INT", "-k", "60", str(TIMEOUT_S),  # snakemake waiting on Slurm ignores SIGTERM
         str(SNAKEMAKE), "--snakefile", str(ROOT / "workflow" / "Snakefile"), "--directory", str(workdir),

@@ -16,6 +16,7 @@ wildcard_constraints:
     teacher="|".join(re.escape(t) for t in TEACHERS),
     system="|".join(re.escape(s) for s in SYSTEMS),
     round="[1-9][0-9]*",
+    model="student|student_finetuned|iteration[1-9][0-9]*/student",
 
 
 def cell_files(name):
@@ -82,14 +83,42 @@ def distilled_student(wildcards):
     return round_student(wildcards.teacher, wildcards.system, CAMPAIGN.iterative.rounds)
 
 
+def cell_md_student(teacher, system):
+    """The student that runs a cell's long MD: fine-tuned when the system has DFT data, else the distilled one."""
+    if CAMPAIGN.finetune_for(system):
+        return f"results/{teacher}/{system}/student_finetuned.pt"
+    return round_student(teacher, system, CAMPAIGN.iterative.rounds)
+
+
 def md_student(wildcards):
-    """The student that runs the long MD: fine-tuned when the system has DFT data, else the distilled one."""
-    if CAMPAIGN.finetune_for(wildcards.system):
-        return f"results/{wildcards.teacher}/{wildcards.system}/student_finetuned.pt"
-    return distilled_student(wildcards)
+    """The student that runs the long MD (:func:`cell_md_student` of the job's cell)."""
+    return cell_md_student(wildcards.teacher, wildcards.system)
+
+
+def gate_of(student):
+    """The quality-gate verdict of a student file (…/student.pt → …/student.gate.json)."""
+    return student.removesuffix(".pt") + ".gate.json"
+
+
+def gate_labels(wildcards):
+    """What a student is judged on: the system's DFT data for the fine-tuned one, else the cell's teacher labels."""
+    if wildcards.model == "student_finetuned":
+        return str(CAMPAIGN.systems[wildcards.system].finetune_data)
+    return f"results/{wildcards.teacher}/{wildcards.system}/labels.nc"
 
 
 def groups_option(wildcards):
     """--groups of `lesdistill response` for the system's builder (HCl: hydronium; TiO2: water layers)."""
     name = DECOMPOSITIONS[CAMPAIGN.systems[wildcards.system].builder]
     return ["--groups", name] if name else []
+
+
+def device_option(stage):
+    """Params function: ["--device", <device>] of a stage's jobs (config `device`, `devices.<stage>`)."""
+    return lambda wildcards: ["--device", CAMPAIGN.device_for(stage, wildcards.get("teacher"))]
+
+
+def gpus(stage):
+    """Resource function: GPUs a stage's job books, 1 exactly when its device names CUDA (the SLURM
+    profile turns it into --gpus=1); `auto` and `cpu` book none."""
+    return lambda wildcards: CAMPAIGN.gpus_for(stage, wildcards.get("teacher"))

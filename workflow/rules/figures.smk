@@ -14,6 +14,7 @@ rule make_figures:
     input:
         ir=cell_files("ir.nc"),
         response=cell_files("response.nc"),
+        gates=[gate_of(cell_md_student(t, s)) for t, s in CELLS],
     output:
         [
             report(path, category="Figures", labels=figure_caption(path))
@@ -26,6 +27,7 @@ rule make_figures:
         groups=["--groups", *(f"results/{t}/{s}/ir.nc" for t, s in DECOMPOSED_CELLS)] if DECOMPOSED_CELLS else [],
         density=["--density", *(f"results/{t}/{s}/response.nc" for t, s in DENSITY_CELLS)] if DENSITY_CELLS else [],
         formats=FIGURE_FORMATS,
+        gates=[f"{t}/{s}={gate_of(cell_md_student(t, s))}" for t, s in CELLS],
         dpi=CAMPAIGN.figures.dpi,
     log:
         "logs/figures.log",
@@ -39,5 +41,5 @@ rule make_figures:
         BASE_ENV
     shell:
         "lesdistill figures --out results/figures --ir {input.ir:q} --response {params.responses:q} "
-        "{params.groups:q} {params.density:q} --formats {params.formats:q} --dpi {params.dpi:q} --overwrite "
+        "{params.groups:q} {params.density:q} --gate {params.gates:q} --formats {params.formats:q} --dpi {params.dpi:q} --overwrite "
         "> {log:q} 2>&1"

@@ -8,9 +8,12 @@ rule explore:
     input:
         structure="results/{teacher}/{system}/relaxed.extxyz",
         student=previous_student,
+        gate=lambda w: gate_of(previous_student(w)),
         settings="results/settings/{system}/explore{round}_md.yaml",
     output:
         "results/{teacher}/{system}/iteration{round}/explore.nc",
+    params:
+        device=device_option("explore"),
     log:
         "logs/explore/{teacher}/{system}/{round}.log",
     benchmark:
@@ -19,12 +22,12 @@ rule explore:
     resources:
         mem_mb=lambda wildcards, attempt: 8000 * attempt,
         runtime=lambda wildcards, attempt: 240 * attempt,
-        gpu=1,
+        gpu=gpus("explore"),
     conda:
         BASE_ENV
     shell:
         "lesdistill md {input.structure:q} --student {input.student:q} --settings {input.settings:q} --end-on-guard "
-        "-o {output:q} > {log:q} 2>&1"
+        "{params.device:q} -o {output:q} > {log:q} 2>&1"
 
 
 rule relabel:
@@ -34,6 +37,7 @@ rule relabel:
     output:
         "results/{teacher}/{system}/iteration{round}/labels.nc",
     params:
+        device=device_option("relabel"),
         command=lambda w: lesdistill(w.teacher),
         catalog=catalog_option,
         split=lambda w: [a for k, v in CAMPAIGN.iteration_label_split(int(w.round)).items()
@@ -46,12 +50,12 @@ rule relabel:
     resources:
         mem_mb=lambda wildcards, attempt: 8000 * attempt,
         runtime=lambda wildcards, attempt: 240 * attempt,
-        gpu=1,
+        gpu=gpus("relabel"),
     conda:
         teacher_env
     shell:
         "{params.command:q} label {input.frames:q} --teacher {wildcards.teacher:q} {params.catalog:q} {params.split:q} "
-        "-o {output:q} > {log:q} 2>&1"
+        "{params.device:q} -o {output:q} > {log:q} 2>&1"
 
 
 rule retrain:
@@ -61,6 +65,8 @@ rule retrain:
         settings="results/settings/{system}/iteration.yaml",
     output:
         "results/{teacher}/{system}/iteration{round}/student.pt",
+    params:
+        device=device_option("retrain"),
     log:
         "logs/retrain/{teacher}/{system}/{round}.log",
     benchmark:
@@ -69,8 +75,9 @@ rule retrain:
     resources:
         mem_mb=lambda wildcards, attempt: 8000 * attempt,
         runtime=lambda wildcards, attempt: 720 * attempt,
-        gpu=1,
+        gpu=gpus("retrain"),
     conda:
         BASE_ENV
     shell:
-        "lesdistill train {input.labels:q} --init {input.student:q} --settings {input.settings:q} -o {output:q} > {log:q} 2>&1"
+        "lesdistill train {input.labels:q} --init {input.student:q} --settings {input.settings:q} {params.device:q} "
+        "-o {output:q} > {log:q} 2>&1"

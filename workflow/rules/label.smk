@@ -5,6 +5,7 @@ rule label:
     output:
         "results/{teacher}/{system}/labels.nc",
     params:
+        device=device_option("label"),
         command=lambda w: lesdistill(w.teacher),
         catalog=catalog_option,
         split=lambda w: [a for k, v in CAMPAIGN.label_split(w.system).items() if v is not None
@@ -17,9 +18,9 @@ rule label:
     resources:
         mem_mb=lambda wildcards, attempt: 8000 * attempt,
         runtime=lambda wildcards, attempt: 240 * attempt,
-        gpu=1,
+        gpu=gpus("label"),
     conda:
         teacher_env
     shell:
         "{params.command:q} label {input.frames:q} --teacher {wildcards.teacher:q} {params.catalog:q} {params.split:q} "
-        "-o {output:q} > {log:q} 2>&1"
+        "{params.device:q} -o {output:q} > {log:q} 2>&1"

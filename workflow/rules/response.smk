@@ -5,6 +5,7 @@ rule response:
     output:
         "results/{teacher}/{system}/response.nc",
     params:
+        device=device_option("response"),
         groups=groups_option,
         epsilon_inf=lambda w: CAMPAIGN.systems[w.system].epsilon_inf,
         stride=CAMPAIGN.response.stride,
@@ -18,13 +19,13 @@ rule response:
     resources:
         mem_mb=lambda wildcards, attempt: 8000 * attempt,
         runtime=lambda wildcards, attempt: 720 * attempt,
-        gpu=1,
+        gpu=gpus("response"),
     conda:
         BASE_ENV
     shell:
         "lesdistill response {input.trajectory:q} --student {input.student:q} {params.groups:q} "
         "--epsilon-inf {params.epsilon_inf:q} --stride {params.stride:q} --bec-stride {params.bec_stride:q} "
-        "--chunk {params.chunk:q} -o {output:q} > {log:q} 2>&1"
+        "--chunk {params.chunk:q} {params.device:q} -o {output:q} > {log:q} 2>&1"
 
 
 rule ir:

@@ -5,6 +5,7 @@ rule relax:
     output:
         "results/{teacher}/{system}/relaxed.extxyz",
     params:
+        device=device_option("relax"),
         command=lambda w: lesdistill(w.teacher),
         catalog=catalog_option,
         fmax=CAMPAIGN.sampling.relax_fmax,
@@ -17,12 +18,12 @@ rule relax:
     resources:
         mem_mb=lambda wildcards, attempt: 8000 * attempt,
         runtime=lambda wildcards, attempt: 60 * attempt,
-        gpu=1,
+        gpu=gpus("relax"),
     conda:
         teacher_env
     shell:
         "{params.command:q} relax {input.structure:q} --teacher {wildcards.teacher:q} {params.catalog:q} "
-        "--fmax {params.fmax:q} --steps {params.steps:q} -o {output:q} > {log:q} 2>&1"
+        "--fmax {params.fmax:q} --steps {params.steps:q} {params.device:q} -o {output:q} > {log:q} 2>&1"
 
 
 rule sample:
@@ -33,6 +34,7 @@ rule sample:
     output:
         "results/{teacher}/{system}/sample.nc",
     params:
+        device=device_option("sample"),
         command=lambda w: lesdistill(w.teacher),
         catalog=catalog_option,
     log:
@@ -43,9 +45,9 @@ rule sample:
     resources:
         mem_mb=lambda wildcards, attempt: 8000 * attempt,
         runtime=lambda wildcards, attempt: 720 * attempt,
-        gpu=1,
+        gpu=gpus("sample"),
     conda:
         teacher_env
     shell:
         "{params.command:q} md {input.structure:q} --teacher {wildcards.teacher:q} {params.catalog:q} "
-        "--settings {input.settings:q} -o {output:q} > {log:q} 2>&1"
+        "--settings {input.settings:q} {params.device:q} -o {output:q} > {log:q} 2>&1"

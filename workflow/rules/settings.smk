@@ -102,3 +102,17 @@ rule catalog:
         BASE_ENV
     script:
         "../scripts/write_settings.py"
+
+
+rule quality_settings:
+    output:
+        "results/settings/{system}/quality.yaml",
+    params:
+        kind="quality",
+    log:
+        "logs/settings/{system}/quality.log",
+    localrule: True
+    conda:
+        BASE_ENV
+    script:
+        "../scripts/write_settings.py"

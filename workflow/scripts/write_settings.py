@@ -1,7 +1,7 @@
 """Write one resolved settings file of the campaign (run by the settings rules through `script:`).
 
 ``snakemake.params.kind``: sampling_md, student_md, explore_md (iterative round ``wildcards.round``),
-training, iteration, finetune, model or catalog. Merging and
+training, iteration, finetune, quality, model or catalog. Merging and
 validation live in lesdistill.config; this only serialises.
 """
 
@@ -28,6 +28,8 @@ elif kind == "iteration":
 elif kind == "finetune":
     tune = campaign.finetune_for(wildcards.system).model_dump(exclude_none=True)
     settings = campaign.training_settings(wildcards.system).model_copy(update=tune).model_dump(mode="json")
+elif kind == "quality":
+    settings = campaign.quality_settings(wildcards.system).model_dump(mode="json")
 elif kind == "model":
     numbers = sorted(set(ase.io.read(snakemake.input[0]).numbers.tolist()))  # noqa: F821
     settings = json.loads(json.dumps(campaign.student_model(wildcards.system, numbers)))

@@ -5,6 +5,9 @@ from __future__ import annotations
 from ..spcfw import SPCFwCalculator
 from ..spec import TeacherSpec
 
+#: the library computes on the CPU only: the device setting is not used
+CPU_ONLY = True
+
 
 def load(spec: TeacherSpec, device: str):
     return SPCFwCalculator()
