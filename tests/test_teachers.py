@@ -91,7 +91,7 @@ def test_stage_copies_by_published_name_and_loads_verify_it(tmp_path, monkeypatc
     assert local_checkpoint(load_catalog()["mace-off23-large"]) == staged
     download.write_bytes(b"weights v2")  # a different file of the same name is not silently swapped in
     assert main(["teachers", "stage", str(download)]) == 2
-    assert "already staged" in capsys.readouterr().err
+    assert "already exists with SHA-256" in capsys.readouterr().err
     staged.write_bytes(b"corrupted")
     frames = tmp_path / "frames.extxyz"
     small_water_box().write(frames)
@@ -104,6 +104,11 @@ def test_stage_copies_by_published_name_and_loads_verify_it(tmp_path, monkeypatc
     assert "no catalog entries publish a checkpoint named 'renamed.pt'; pass --teacher ID" in capsys.readouterr().err
     assert main(["teachers", "stage", str(other), "--teacher", "uma-s-omol"]) == 0
     assert (root / "fairchem" / "uma-s-1p1.pt").read_bytes() == b"x"
+    by_hand = root / "orb" / "orb-v3-conservative-omol-20250820.ckpt"  # put there without staging: kept
+    by_hand.parent.mkdir(parents=True)
+    by_hand.write_bytes(b"placed by hand")
+    assert main(["teachers", "stage", str(other), "--teacher", "orb-v3-conservative-omol"]) == 2
+    assert "already exists with SHA-256" in capsys.readouterr().err and by_hand.read_bytes() == b"placed by hand"
 
 
 def evaluate(atoms: Atoms, calculator) -> tuple[float, np.ndarray]:

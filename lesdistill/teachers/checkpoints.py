@@ -58,8 +58,10 @@ def stage(source: Path, spec: TeacherSpec) -> Path:
     root = checkpoint_root()
     target = root / relative
     hashes = staged_hashes(root)
-    if target.exists() and hashes.get(relative, digest) != digest:
-        raise ValueError(f"{target} is already staged with SHA-256 {hashes[relative]}; remove it first to replace it")
+    if target.exists():  # staged before, or put there by hand: never replaced by other contents
+        present = hashes.get(relative) or sha256_of(target)
+        if present != digest:
+            raise ValueError(f"{target} already exists with SHA-256 {present}; remove it first to replace it")
     with atomic_path(target) as tmp:
         shutil.copyfile(source, tmp)
     hashes[relative] = digest
