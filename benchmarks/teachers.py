@@ -6,7 +6,14 @@ Teachers of other environments (SevenNet) are timed by re-running this script in
 (``LESDISTILL_SEVENN_PYTHON``, default ``.venv-sevenn/bin/python``) and merged into one table.
 These numbers are the baseline the students must beat.
 
+``--published-sizes`` times foundation teachers whose weights cannot be downloaded here: speed does
+not depend on the weights, so a random model of the published architecture, loaded through its
+adapter in its own stack's interpreter (``.venv-<stack>/bin/python``), costs what the real one costs.
+Only architectures whose published size is known without the checkpoint are timed (PUBLISHED_SIZES);
+energy + forces only, no MD.
+
 Usage: python benchmarks/teachers.py   → benchmarks/results/teachers.json
+       python benchmarks/teachers.py --published-sizes   → benchmarks/results/teachers_published_sizes.json
 """
 
 from __future__ import annotations
@@ -25,10 +32,10 @@ from ase import units
 from ase.md.langevin import Langevin
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import machine, median_seconds, write_results  # noqa: E402
+from common import RESULTS, machine, median_seconds, write_results  # noqa: E402
 
 from lesdistill.systems import water_box  # noqa: E402
-from lesdistill.teachers import load_teacher  # noqa: E402
+from lesdistill.teachers import load_catalog, load_teacher  # noqa: E402
 
 BASE_TEACHERS = ("spcfw", "chgnet-0.3.0", "chgnet-r2scan", "gfn1-xtb", "gfn2-xtb")
 SEVENN_TEACHERS = ("sevennet-0", "sevennet-mf-0-pbe")
@@ -36,15 +43,46 @@ SIZES = (32, 64)
 ROOT = Path(__file__).resolve().parent.parent
 
 
+#: teacher id → (stack whose interpreter runs it, random checkpoint builder at the published size or None for
+#: real weights shipped in a wheel, what fixes the size)
+PUBLISHED_SIZES = {
+    "orb-v3-conservative-omol": ("orb", "orb", "the loader builds the architecture (25.8 M parameters)"),
+    "orb-v3-direct-omol": ("orb", "orb", "the loader builds the architecture"),
+    "mace-mp-0a-large": ("base", "mace", "128 channels, L = 2 (file name 2024-01-07-mace-128-L2), r 6 Å, 2 interactions, "
+                         "correlation 3, 89 elements"),
+    "so3lr": ("so3lr", None, "real weights in the so3krates-torch wheel"),
+    "sevennet-l3i5": ("sevenn", None, "real weights in the sevenn wheel"),
+}
+
+
+def published_size_calculator(teacher: str, folder: Path):
+    """The calculator of ``teacher``: real weights, or a random model of its published size staged in ``folder``."""
+    _, builder, _ = PUBLISHED_SIZES[teacher]
+    spec = load_catalog()[teacher]
+    if builder is None:
+        return load_teacher(spec)
+    sys.path.insert(0, str(ROOT))
+    from tests.teachers import builders
+
+    path = folder / Path(spec.checkpoint).name
+    if builder == "orb":
+        builders.orb_checkpoint(path, conservative="conservative" in teacher)
+    elif builder == "mace":
+        builders.mace_checkpoint(path, channels=128, max_L=2, max_ell=3, correlation=3, r_max=6.0,
+                                 atomic_numbers=tuple(range(1, 90)), heads=("default",))
+    return load_teacher(spec.model_copy(update={"checkpoint": str(path), "sha256": None}))
+
+
 def time_teacher(teacher: str) -> dict[str, tuple[float, str]]:
     return time_calculator(teacher, load_teacher(teacher))
 
 
-def time_calculator(name: str, calculator) -> dict[str, tuple[float, str]]:
-    """Seconds per energy + forces and Langevin MD steps/s of ``calculator`` on 32 and 64 H2O."""
+def time_calculator(name: str, calculator, md: bool = True) -> dict[str, tuple[float, str]]:
+    """Seconds per energy + forces and (``md``) Langevin MD steps/s of ``calculator`` on 32 and 64 H2O."""
     metrics = {}
     for n_molecules in SIZES:
         atoms = water_box(n_molecules, seed=1)
+        atoms.info.update(charge=0, spin=1)  # neutral singlet, read by OMol-task teachers
         atoms.calc = calculator
         rng = np.random.default_rng(0)
         reference = atoms.positions.copy()
@@ -55,6 +93,10 @@ def time_calculator(name: str, calculator) -> dict[str, tuple[float, str]]:
             atoms.get_forces()
 
         seconds = median_seconds(evaluate, repeats=3)
+        metrics[f"{name}_{3 * n_molecules}_atoms_energy_forces"] = (seconds, "s")
+        if not md:
+            print(f"{name:26s} {3 * n_molecules:4d} atoms: {seconds:7.3f} s/eval", flush=True)
+            continue
         atoms.positions = reference
         dynamics = Langevin(atoms, 0.5 * units.fs, temperature_K=300, friction=0.01, fixcm=False,
                             rng=np.random.default_rng(1))
@@ -62,15 +104,15 @@ def time_calculator(name: str, calculator) -> dict[str, tuple[float, str]]:
         start = time.perf_counter()
         dynamics.run(5)
         steps_per_second = 5 / (time.perf_counter() - start)
-        metrics[f"{name}_{3 * n_molecules}_atoms_energy_forces"] = (seconds, "s")
         metrics[f"{name}_{3 * n_molecules}_atoms_md"] = (steps_per_second, "steps/s")
         print(f"{name:22s} {3 * n_molecules:4d} atoms: {seconds:7.3f} s/eval, {steps_per_second:6.2f} MD steps/s", flush=True)
     return metrics
 
 
-def other_environment(python: str, teachers: tuple[str, ...]) -> dict[str, tuple[float, str]]:
+def other_environment(python: str, teachers: tuple[str, ...], *options: str) -> dict[str, tuple[float, str]]:
     """Run this script for ``teachers`` in another interpreter and collect its metrics."""
-    result = subprocess.run([python, __file__, "--teachers", *teachers, "--print-json"], capture_output=True, text=True, check=True)
+    result = subprocess.run([python, __file__, "--teachers", *teachers, "--print-json", *options], capture_output=True,
+                            text=True, check=True)
     sys.stdout.write("".join(line + "\n" for line in result.stdout.splitlines()[:-1]))
     return {k: tuple(v) for k, v in json.loads(result.stdout.splitlines()[-1]).items()}
 
@@ -79,8 +121,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--teachers", nargs="+", default=list(BASE_TEACHERS))
     parser.add_argument("--print-json", action="store_true", help="print metrics as JSON (for a parent run)")
+    parser.add_argument("--published-sizes", action="store_true", help="random-weight foundation models at published sizes")
+    parser.add_argument("--note", default="", help="recorded with the results (e.g. that the machine was shared)")
     args = parser.parse_args()
     torch.set_num_threads(2)
+    if args.published_sizes:
+        published_sizes(args)
+        return
     metrics: dict[str, tuple[float, str]] = {}
     for teacher in args.teachers:
         metrics.update(time_teacher(teacher))
@@ -93,6 +140,38 @@ def main() -> None:
     else:
         print(f"SevenNet environment {sevenn_python} not found: SevenNet not timed")
     print(f"wrote {write_results('teachers', machine(2), metrics)}")
+
+
+def published_sizes(args: argparse.Namespace) -> None:
+    """Time PUBLISHED_SIZES (or ``--teachers`` among them here) in their stacks' interpreters; write the JSON."""
+    import tempfile
+
+    metrics: dict[str, tuple[float, str]] = {}
+    if args.print_json:
+        with tempfile.TemporaryDirectory() as folder:
+            for teacher in args.teachers:
+                metrics.update(time_calculator(teacher, published_size_calculator(teacher, Path(folder)), md=False))
+        print(json.dumps(metrics))
+        return
+    chosen = [t for t in args.teachers if t in PUBLISHED_SIZES] or list(PUBLISHED_SIZES)
+    previous = RESULTS / "teachers_published_sizes.json"
+    if previous.exists():  # timings can be taken stack by stack: keep the other teachers' entries
+        old = json.loads(previous.read_text())
+        metrics.update({k: (v["value"], v["unit"]) for k, v in old["metrics"].items()})
+        notes = old["machine"].get("runs", [])
+    else:
+        notes = []
+    for teacher in chosen:
+        stack = PUBLISHED_SIZES[teacher][0]
+        python = Path(sys.executable) if stack == "base" else ROOT / f".venv-{stack}" / "bin" / "python"
+        if not python.exists():
+            print(f"{teacher}: environment {python} not found, not timed")
+            continue
+        metrics.update(other_environment(str(python), (teacher,), "--published-sizes"))
+        notes.append({"teacher": teacher, "date_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                      "load_average": os.getloadavg(), "note": args.note})
+    info = machine(2) | {"runs": notes, "sizes": {t: size for t, (_, _, size) in PUBLISHED_SIZES.items()}}
+    print(f"wrote {write_results('teachers_published_sizes', info, metrics)}")
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
-"""Label frames with a teacher: energies, forces and stress into a resumable netCDF dataset with a split.
+"""Label frames with a teacher: energies, forces, stress (and the teacher's partial charges, when it gives
+them) into a resumable netCDF dataset with a split.
 
 Frames come from a lesdistill trajectory (netCDF) or any ASE-readable file (extxyz …), thinned by
 ``stride`` and capped at ``max_frames``. The output uses the trajectory layout of
@@ -29,7 +30,7 @@ from .io.atomic import atomic_path, fsync
 from .md.reader import read_trajectory, to_atoms
 from .md.trajectory import append_frames, count_frames, create_trajectory
 from .progress import Progress, note
-from .provenance import provenance
+from .provenance import package_versions, provenance
 from .teachers import TeacherSpec, apply_charge_and_spin, load_teacher, teacher_device
 from .teachers.batched import batch_labeller
 from .io.hashing import sha256_of
@@ -92,12 +93,27 @@ def split_assignment(n_frames: int, validation_fraction: float, test_fraction: f
     return codes
 
 
-def frame_labels(atoms: Atoms, calculator, with_stress: bool) -> dict[str, np.ndarray]:
-    """Energy (eV), forces (N, 3) eV/Å and, with ``with_stress``, Voigt stress (6,) eV/Å³ of one frame."""
+def gives_charges(calculator, atoms: Atoms) -> bool:
+    """Whether the teacher computes per-atom partial charges with the energy of ``atoms`` (xTB, SO3LR,
+    SPC/Fw), stored as ``teacher_charges``. Some calculators list "charges" without computing them for
+    every model (metatomic), so the first frame is evaluated (its result is cached for labelling)."""
+    if "charges" not in calculator.implemented_properties:
+        return False
+    probe = atoms.copy()
+    probe.calc = calculator
+    probe.get_potential_energy()
+    return calculator.results.get("charges") is not None
+
+
+def frame_labels(atoms: Atoms, calculator, with_stress: bool, with_charges: bool = False) -> dict[str, np.ndarray]:
+    """Energy (eV), forces (N, 3) eV/Å and, with ``with_stress``, Voigt stress (6,) eV/Å³ of one frame;
+    with ``with_charges`` the teacher's partial charges (N,) e as ``teacher_charges``."""
     atoms.calc = calculator
     labels = {"energy": np.float64(atoms.get_potential_energy()), "forces": atoms.get_forces()}
     if with_stress:
         labels["stress"] = full_3x3_to_voigt_6_stress(atoms.get_stress(voigt=False))
+    if with_charges:
+        labels["teacher_charges"] = np.asarray(atoms.get_charges(), dtype=np.float64)
     return labels
 
 
@@ -142,9 +158,14 @@ def label_frames(source: Path, spec: TeacherSpec, output: Path, *, device: str =
                 note(f"label: {spec.id} ({spec.family}) has no batched evaluation here; labelling one frame at a time")
             evaluation = ChunkedEvaluation(batch_size if labeller else 1, device, "label")
             with_stress = bool(frames[0].pbc.all()) and "stress" in calculator.implemented_properties
+            # charges are read one frame at a time (batched labellers return energy, forces, stress)
+            with_charges = labeller is None and gives_charges(calculator, apply_charge_and_spin(frames[0], spec, charge, spin))
             if not partial.exists():
-                variables = ["positions", "cell", "energy", "forces", "step"] + (["stress"] if with_stress else [])
+                variables = (["positions", "cell", "energy", "forces", "step"] + (["stress"] if with_stress else [])
+                             + (["teacher_charges"] if with_charges else []))
+                package = spec.package.split("=")[0]
                 attrs = provenance(title="lesdistill labelled dataset", command="label", teacher=spec.id, teacher_sha256=spec.sha256 or "unverified",
+                                   teacher_package=f"{package} {package_versions((package,))[package]}",
                                    level_of_theory=spec.level_of_theory, device=device, source=str(source),
                                    batch_size=batch_size if labeller is not None else 1,
                                    label_request=json.dumps(asdict(request), sort_keys=True))
@@ -155,7 +176,7 @@ def label_frames(source: Path, spec: TeacherSpec, output: Path, *, device: str =
 
         def label_range(first: int, stop: int) -> list[dict[str, np.ndarray]]:
             labels = (labeller(frames[first:stop], with_stress) if labeller is not None
-                      else [frame_labels(frames[first], calculator, with_stress)])
+                      else [frame_labels(frames[first], calculator, with_stress, with_charges)])
             progress.update(start + stop)
             return labels
 

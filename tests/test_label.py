@@ -43,10 +43,22 @@ def test_labels_equal_the_teacher_and_the_split_is_reproducible(frames_file, tmp
         assert float(data.energy[i]) == pytest.approx(atoms.get_potential_energy(), rel=1e-12)
         assert np.allclose(data.forces.values[i], atoms.get_forces(), atol=1e-10)
         assert np.allclose(data.stress.values[i], atoms.get_stress(voigt=False), atol=1e-12)
+        assert np.allclose(data.teacher_charges.values[i], np.tile([-0.82, 0.41, 0.41], 8))
     assert list(data.split.values) == list(split_assignment(6, 0.17, 0.34, seed=0))
     exported = ase.io.read(extxyz, index=":")
     assert [a.info["split"] for a in exported].count("test") == 2
     assert exported[0].get_potential_energy() == pytest.approx(float(data.energy[0]))
+    assert np.allclose(exported[0].get_charges(), data.teacher_charges.values[0])
+
+
+def test_xtb_mulliken_charges_are_stored(frames_file, tmp_path):
+    output = tmp_path / "labels.nc"
+    assert main(["label", str(frames_file), "--teacher", "gfn1-xtb", "--max-frames", "2", "--test-fraction", "0",
+                 "--validation-fraction", "0", "-o", str(output)]) == 0
+    charges = read_trajectory(output).teacher_charges.values
+    assert charges.shape == (2, 24) and charges.std() > 0.1
+    assert np.abs(charges.sum(axis=1)).max() < 1e-6  # neutral box
+    assert (charges[:, 0::3] < 0).all() and (charges[:, 1::3] > 0).all()  # O negative, H positive
 
 
 def test_split_assignment_is_seeded_and_validated():

@@ -79,6 +79,13 @@ def test_gate_command_stops_or_warns(student, dataset, structure, tmp_path, caps
     verdict = read_verdict(tmp_path / "warn.json")
     assert verdict["passed"] is False and verdict["on_fail"] == "warn"
     assert json.loads((tmp_path / "warn.json").read_text())["thresholds"]["max_force_rmse_mev_a"] == 1e-3
+    before = (tmp_path / "warn.json").read_bytes()
+    assert main(["gate", *arguments, "--settings", str(tmp_path / "warn.yaml"), "-o", str(tmp_path / "warn.json")]) == 0
+    assert "up to date" in capsys.readouterr().out  # same inputs: the verdict is reused
+    (tmp_path / "warn.yaml").write_text(yaml.safe_dump({**strict, "on_fail": "warn", "max_force_rmse_mev_a": 1e-2}))
+    assert main(["gate", *arguments, "--settings", str(tmp_path / "warn.yaml"), "-o", str(tmp_path / "warn.json")]) == 2
+    assert "made from other inputs (settings differs)" in capsys.readouterr().err
+    assert (tmp_path / "warn.json").read_bytes() == before  # a verdict of other settings is never replaced silently
 
 
 def test_a_student_stopped_by_the_time_limit_fails_and_the_verdict_says_so(dataset, structure, tmp_path):  # noqa: F811

@@ -37,7 +37,7 @@ def small_water_box() -> Atoms:
 def test_catalog_is_complete_and_valid():
     catalog = load_catalog()
     families = {spec.family for spec in catalog.values()}
-    assert families == {"chgnet", "sevenn", "xtb", "mace", "fairchem", "fairchem_v1", "orb", "pet", "reference"}
+    assert families == {"chgnet", "sevenn", "xtb", "mace", "fairchem", "fairchem_v1", "orb", "pet", "so3lr", "reference"}
     for spec in catalog.values():
         assert spec.level_of_theory and spec.training_set and spec.licence
         assert os.path.exists(os.path.join(os.path.dirname(__file__), "..", "envs", f"{spec.env}.yaml")), spec.env
@@ -72,6 +72,43 @@ def test_missing_or_corrupted_checkpoint_is_named(tmp_path, monkeypatch):
                        level_of_theory="x", training_set="x", licence="x")
     with pytest.raises(ValueError, match="has SHA-256"):
         load_teacher(spec)
+
+
+def test_stage_copies_by_published_name_and_loads_verify_it(tmp_path, monkeypatch, capsys):
+    from lesdistill.cli import main
+    from lesdistill.teachers.checkpoints import local_checkpoint, staged_hashes
+
+    root, download = tmp_path / "checkpoints", tmp_path / "downloads" / "MACE-OFF23_large.model"
+    monkeypatch.setenv("LESDISTILL_CHECKPOINTS", str(root))
+    download.parent.mkdir()
+    download.write_bytes(b"weights v1")
+    assert main(["teachers", "stage", str(download)]) == 0
+    first = sha256_of(download)
+    assert "for mace-off23-large" in capsys.readouterr().out
+    staged = root / "mace" / "MACE-OFF23_large.model"
+    assert staged.read_bytes() == b"weights v1"
+    assert staged_hashes(root) == {"mace/MACE-OFF23_large.model": first}
+    assert local_checkpoint(load_catalog()["mace-off23-large"]) == staged
+    download.write_bytes(b"weights v2")  # a different file of the same name is not silently swapped in
+    assert main(["teachers", "stage", str(download)]) == 2
+    assert "already exists with SHA-256" in capsys.readouterr().err
+    staged.write_bytes(b"corrupted")
+    frames = tmp_path / "frames.extxyz"
+    small_water_box().write(frames)
+    assert main(["label", str(frames), "--teacher", "mace-off23-large", "-o", str(tmp_path / "l.nc")]) == 2
+    error = capsys.readouterr().err.strip()
+    assert len(error.splitlines()) == 1 and "has SHA-256" in error and first in error
+    other = tmp_path / "renamed.pt"
+    other.write_bytes(b"x")
+    assert main(["teachers", "stage", str(other)]) == 2
+    assert "no catalog entries publish a checkpoint named 'renamed.pt'; pass --teacher ID" in capsys.readouterr().err
+    assert main(["teachers", "stage", str(other), "--teacher", "uma-s-omol"]) == 0
+    assert (root / "fairchem" / "uma-s-1p1.pt").read_bytes() == b"x"
+    by_hand = root / "orb" / "orb-v3-conservative-omol-20250820.ckpt"  # put there without staging: kept
+    by_hand.parent.mkdir(parents=True)
+    by_hand.write_bytes(b"placed by hand")
+    assert main(["teachers", "stage", str(other), "--teacher", "orb-v3-conservative-omol"]) == 2
+    assert "already exists with SHA-256" in capsys.readouterr().err and by_hand.read_bytes() == b"placed by hand"
 
 
 def evaluate(atoms: Atoms, calculator) -> tuple[float, np.ndarray]:

@@ -12,8 +12,10 @@ import sys
 from pathlib import Path
 
 from ..device import add_device_option
+from ..io.records import MadeFrom
 from ..md.settings import MDSettings, load_settings
 from ..quality import judge, load_quality_settings
+from .options import made_from_args
 
 NAME = "gate"
 
@@ -34,6 +36,11 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     parser.add_argument("--label", default=None, help="name of the student in messages (default: its path)")
     parser.add_argument("-o", "--output", type=Path, required=True, help="verdict file (JSON)")
     return parser
+
+
+def made_from(args: argparse.Namespace) -> MadeFrom:
+    """The verdict is made from the student, its labels, the probe's start structure and both settings files."""
+    return made_from_args(args, NAME, ("student", "labels", "structure", "md_settings", "settings"))
 
 
 def run(args: argparse.Namespace) -> None:

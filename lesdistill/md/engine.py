@@ -32,7 +32,7 @@ from .guards import DistanceGuard, MDGuardError, check_energy_forces, check_temp
 from .integrators import conserved_energy, dynamics_state, make_dynamics, restore_dynamics_state
 from ..progress import Progress, note
 from .settings import MDSettings
-from .trajectory import (FRAME_VARIABLES, append_frames, count_frames, create_trajectory, read_attributes,
+from .trajectory import (FRAME_VARIABLES, LABEL_ONLY_VARIABLES, append_frames, count_frames, create_trajectory, read_attributes,
                          read_frames, set_attributes, set_wall_time, truncate_frames)
 from .velocities import maxwell_boltzmann
 
@@ -142,7 +142,7 @@ class _Run:
         self.velocity_rng = np.random.default_rng(velocity_seed)
         self.thermostat_rng = np.random.default_rng(thermostat_seed)
         with_stress = "stress" in getattr(calculator, "implemented_properties", ()) and atoms.pbc.all()
-        self.variables = [name for name in FRAME_VARIABLES if (name != "stress" or with_stress)
+        self.variables = [name for name in FRAME_VARIABLES if name not in LABEL_ONLY_VARIABLES and (name != "stress" or with_stress)
                           and (name != "conserved_energy" or settings.thermostat != "langevin")]
         self.distance_guard = DistanceGuard(settings.min_distance_A)
         self.buffer: list[dict[str, np.ndarray]] = []

@@ -18,7 +18,7 @@ from .trajectory import FRAME_VARIABLES
 
 UNITS = {"positions": "Å", "velocities": "Å/fs", "forces": "eV/Å", "cell": "Å", "energy": "eV",
          "kinetic_energy": "eV", "temperature": "K", "conserved_energy": "eV", "stress": "eV/Å³", "time_fs": "fs",
-         "step": "1"}
+         "step": "1", "teacher_charges": "e"}
 # AMBER labels and cell parameters are dropped; the rest is re-expressed below
 REPLACED = ("spatial", "cell_spatial", "cell_angular", "cell_lengths", "cell_angles", "atom_types", "masses", "pbc",
             "cell", "stress", "wall_time_s")
@@ -55,7 +55,7 @@ def read_trajectory(path: Path | str) -> xr.Dataset:
 def to_atoms(trajectory: xr.Dataset | Path | str, frames: Sequence[int] | slice | None = None) -> list[Atoms]:
     """ASE Atoms for ``frames`` (default all) with velocities where stored, info (step, the structure's info
     and where stored time_fs, temperature_K, split) and a SinglePointCalculator holding energy, forces and,
-    if stored, stress."""
+    if stored, stress and the teacher's charges."""
     data = trajectory if isinstance(trajectory, xr.Dataset) else read_trajectory(trajectory)
     selection = data.isel(frame=frames if frames is not None else slice(None)).load()
     info = json.loads(data.attrs.get("structure_info", "{}"))
@@ -73,6 +73,8 @@ def to_atoms(trajectory: xr.Dataset | Path | str, frames: Sequence[int] | slice 
         results = dict(energy=float(frame.energy), forces=frame.forces.values)
         if "stress" in frame:
             results["stress"] = frame.stress.values
+        if "teacher_charges" in frame:
+            results["charges"] = frame.teacher_charges.values
         atoms.calc = SinglePointCalculator(atoms, **results)
         result.append(atoms)
     return result

@@ -37,9 +37,12 @@ FRAME_VARIABLES: dict[str, tuple[str, tuple[str, ...], str, float | None, str]] 
     "temperature": ("temperature", (), "kelvin", None, "f8"),
     "conserved_energy": ("conserved_energy", (), "eV", None, "f8"),
     "stress": ("stress", ("voigt",), "eV/angstrom^3", None, "f8"),
+    "teacher_charges": ("teacher_charges", ("atom",), "e", None, "f8"),
     "time_fs": ("time", (), "picosecond", 0.001, "f8"),
     "step": ("step", (), "1", None, "i4"),
 }
+#: Variables that labelling writes and MD does not.
+LABEL_ONLY_VARIABLES = ("teacher_charges",)
 DESCRIPTIONS = {
     "coordinates": "positions, unwrapped",
     "velocities": "stored in Å/fs; scale_factor converts to AMBER's Å/ps",
@@ -50,6 +53,7 @@ DESCRIPTIONS = {
     "stress": "virial stress (no kinetic term), Voigt order xx yy zz yz xz xy",
     "time": "stored in fs; scale_factor converts to AMBER's ps",
     "step": "MD step counted from the start of equilibration",
+    "teacher_charges": "partial charges reported by the teacher (xTB Mulliken, SO3LR, SPC/Fw point charges)",
 }
 
 

@@ -11,7 +11,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ..io.documents import load_mapping
 
-Family = Literal["chgnet", "sevenn", "xtb", "mace", "fairchem", "fairchem_v1", "orb", "pet", "reference", "student"]
+Family = Literal["chgnet", "sevenn", "xtb", "mace", "fairchem", "fairchem_v1", "orb", "pet", "so3lr", "reference",
+                 "student"]
 
 
 class TeacherSpec(BaseModel):
@@ -40,8 +41,8 @@ class TeacherSpec(BaseModel):
 
     @property
     def needs_charge_and_spin(self) -> bool:
-        """OMol-trained teachers read total charge and spin multiplicity from ``atoms.info``."""
-        return self.task == "omol" or (self.head or "").lower() == "omol" or "omol" in (self.model or "")
+        """OMol-trained teachers and SO3LR read total charge (and spin multiplicity) from ``atoms.info``."""
+        return self.family == "so3lr" or self.task == "omol" or (self.head or "").lower() == "omol" or "omol" in (self.model or "")
 
 
 def _catalog_text() -> str:
