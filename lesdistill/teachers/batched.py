@@ -9,10 +9,14 @@ labelling through ASE gives: ``energy`` (eV), ``forces`` (N, 3) eV/Å and, with 
 - SevenNet: the frames' graphs collated into one batch for ``AtomGraphSequential``;
 - MACE: the frames' graphs in one ``Batch`` through every model of the calculator (ensembles
   averaged, as the calculator does); not with ``use_compile`` (padded graphs);
+- fairchem v2 (UMA, eSEN): the frames' ``AtomicData`` (task, OMol charge/spin) in one batch through
+  the calculator's predict unit;
+- Orb-v3 (orb-models 0.5): the frames' atom graphs (the calculator's system config) in one batch
+  through ``model.predict``; conservative (gradient forces/stress) and direct models;
 - lesdistill students: frames concatenated with a batch index (one forward and backward pass).
 
-fairchem, Orb and PET batch too in their libraries, but none of their models runs here: they label
-one frame at a time until a batched path can be checked against the calculator.
+PET, and Orb through the ≥ 0.6 calculator, batch too in their libraries, but no batched path here is
+checked against their calculators: they label one frame at a time.
 """
 
 from __future__ import annotations
@@ -28,6 +32,20 @@ from ..autodiff import energy_forces_stress
 
 Labels = dict[str, np.ndarray]
 BatchLabeller = Callable[[list[Atoms], bool], list[Labels]]
+
+
+def _per_frame(frames: list[Atoms], energy: np.ndarray, forces: np.ndarray,
+               stress: np.ndarray | None) -> list[Labels]:
+    """Split batched outputs into per-frame labels: ``energy`` (frames,) eV, ``forces`` (atoms, 3) eV/Å
+    concatenated in frame order, ``stress`` (frames, 6) eV/Å³ in ASE's Voigt order and sign, or None."""
+    ends = np.cumsum([len(atoms) for atoms in frames])
+    labels = []
+    for k, (start, stop) in enumerate(zip(np.concatenate([[0], ends[:-1]]), ends)):
+        label = {"energy": np.float64(energy[k]), "forces": np.asarray(forces[start:stop], np.float64)}
+        if stress is not None:
+            label["stress"] = np.asarray(stress[k], np.float64)
+        labels.append(label)
+    return labels
 
 
 def _chgnet(calculator, frames: list[Atoms], with_stress: bool) -> list[Labels]:
@@ -68,14 +86,7 @@ def _sevenn(calculator, frames: list[Atoms], with_stress: bool) -> list[Labels]:
     energy = output[keys.PRED_TOTAL_ENERGY].detach().cpu().numpy().reshape(-1)
     forces = output[keys.PRED_FORCE].detach().cpu().numpy()
     stress = -output[keys.PRED_STRESS].detach().cpu().numpy().reshape(len(frames), 6)[:, [0, 1, 2, 4, 5, 3]]
-    ends = np.cumsum([len(atoms) for atoms in frames])
-    labels = []
-    for k, (start, stop) in enumerate(zip(np.concatenate([[0], ends[:-1]]), ends)):
-        label = {"energy": np.float64(energy[k]), "forces": forces[start:stop].astype(np.float64)}
-        if with_stress:
-            label["stress"] = stress[k].astype(np.float64)
-        labels.append(label)
-    return labels
+    return _per_frame(frames, energy, forces, stress if with_stress else None)
 
 
 def _mace(calculator, frames: list[Atoms], with_stress: bool) -> list[Labels]:
@@ -102,16 +113,9 @@ def _mace(calculator, frames: list[Atoms], with_stress: bool) -> list[Labels]:
     energy_unit, length_unit = calculator.energy_units_to_eV, calculator.length_units_to_A
     energy = (sums["energy"] / len(calculator.models)).cpu().numpy() * energy_unit
     forces = (sums["forces"] / len(calculator.models)).cpu().numpy() * energy_unit / length_unit
-    stress = (sums["stress"] / len(calculator.models)).cpu().numpy() * energy_unit / length_unit**3 if with_stress \
-        else None
-    ends = np.cumsum([len(atoms) for atoms in frames])
-    labels = []
-    for k, (start, stop) in enumerate(zip(np.concatenate([[0], ends[:-1]]), ends)):
-        label = {"energy": np.float64(energy[k]), "forces": forces[start:stop]}
-        if with_stress:
-            label["stress"] = full_3x3_to_voigt_6_stress(stress[k])
-        labels.append(label)
-    return labels
+    stress = full_3x3_to_voigt_6_stress((sums["stress"] / len(calculator.models)).cpu().numpy()) \
+        * energy_unit / length_unit**3 if with_stress else None
+    return _per_frame(frames, energy, forces, stress)
 
 
 def _student(calculator, frames: list[Atoms], with_stress: bool) -> list[Labels]:
@@ -126,14 +130,40 @@ def _student(calculator, frames: list[Atoms], with_stress: bool) -> list[Labels]
     energy, forces, stress = energy_forces_stress(
         lambda p, c: model(p, numbers, c if periodic else None, batch)["energy"], positions, cells, batch=batch)
     energy, forces, stress = (t.detach().cpu().double().numpy() for t in (energy, forces, stress))
-    ends = np.cumsum(counts)
-    labels = []
-    for k, (start, stop) in enumerate(zip(np.concatenate([[0], ends[:-1]]), ends)):
-        label = {"energy": np.float64(energy[k]), "forces": forces[start:stop]}
-        if with_stress:
-            label["stress"] = full_3x3_to_voigt_6_stress(stress[k])
-        labels.append(label)
-    return labels
+    return _per_frame(frames, energy, forces, full_3x3_to_voigt_6_stress(stress) if with_stress else None)
+
+
+def _fairchem(calculator, frames: list[Atoms], with_stress: bool) -> list[Labels]:
+    from fairchem.core.datasets.atomic_data import atomicdata_list_to_batch
+
+    graphs = []
+    for atoms in frames:
+        calculator.predictor.validate_atoms_data(atoms, calculator.task_name)  # OMol charge/spin defaults
+        graphs.append(calculator.a2g(atoms))
+    prediction = calculator.predictor.predict(atomicdata_list_to_batch(graphs))
+    energy, forces = (prediction[name].detach().cpu().double().numpy() for name in ("energy", "forces"))
+    stress = full_3x3_to_voigt_6_stress(prediction["stress"].detach().cpu().double().numpy().reshape(-1, 3, 3)) \
+        if with_stress else None
+    return _per_frame(frames, energy.reshape(-1), forces, stress)
+
+
+def _orb(calculator, frames: list[Atoms], with_stress: bool) -> list[Labels]:
+    from orb_models.forcefield.atomic_system import ase_atoms_to_atom_graphs
+    from orb_models.forcefield.base import batch_graphs
+
+    if calculator.expects_charge_and_spin and not all("charge" in a.info and "spin" in a.info for a in frames):
+        raise ValueError("atoms.info must contain both 'charge' and 'spin'")
+    graphs = [ase_atoms_to_atom_graphs(atoms, system_config=calculator.system_config,
+                                       max_num_neighbors=calculator.max_num_neighbors,
+                                       edge_method=calculator.edge_method, half_supercell=calculator.half_supercell,
+                                       device=calculator.device) for atoms in frames]
+    model = calculator.model
+    output = model.predict(batch_graphs(graphs).to(calculator.device))
+    forces_name = model.grad_forces_name if calculator.conservative else "forces"
+    stress_name = model.grad_stress_name if calculator.conservative else "stress"
+    energy, forces = (output[name].detach().cpu().double().numpy() for name in ("energy", forces_name))
+    stress = output[stress_name].detach().cpu().double().numpy().reshape(len(frames), 6) if with_stress else None
+    return _per_frame(frames, energy.reshape(-1), forces, stress)
 
 
 #: calculator class (module.qualname) → its batched labeller
@@ -142,6 +172,8 @@ LABELLERS: dict[str, Callable] = {
     "sevenn.calculator.SevenNetCalculator": _sevenn,
     "mace.calculators.mace.MACECalculator": _mace,
     "lesdistill.calculator.StudentCalculator": _student,
+    "fairchem.core.calculate.ase_calculator.FAIRChemCalculator": _fairchem,
+    "orb_models.forcefield.calculator.ORBCalculator": _orb,
 }
 
 

@@ -18,6 +18,7 @@ import pytest
 from ase import Atoms
 
 from lesdistill.cli import main
+from lesdistill.label import label_frames
 from lesdistill.md import read_trajectory
 from lesdistill.systems import water_box as build_water_box
 from lesdistill.teachers import apply_charge_and_spin, load_catalog, load_teacher
@@ -101,3 +102,29 @@ def omol_info(atoms: Atoms, teacher: str, charge: int = 0, spin: int = 1) -> Ato
     if spec.needs_charge_and_spin:
         assert atoms.info["charge"] == charge and atoms.info["spin"] == spin
     return atoms
+
+
+def label_batched_and_single(teacher: str, workdir: Path, batch_size: int = 2, n_frames: int = 5, charge: int = 0,
+                             spin: int = 1):
+    """Five perturbed 8-water frames labelled by ``teacher`` one at a time and ``batch_size`` at a time (chunks
+    of 4: the last batch of each chunk is partial with the defaults); the two datasets."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    frames = write_perturbed_waters(workdir / "frames.extxyz", n_frames, seed=1, scale=0.05, box_seed=2)
+    spec = load_catalog()[teacher]
+    runs = [read_trajectory(label_frames(frames, spec, workdir / f"labels-{n}.nc", device="cpu", chunk=4,
+                                         batch_size=n, charge=charge, spin=spin, validation_fraction=0.0,
+                                         test_fraction=0.0)) for n in (1, batch_size)]
+    assert runs[1].attrs["batch_size"] == str(batch_size)  # labelled by the batched path, not one at a time
+    return runs
+
+
+def assert_same_labels(single, batched, tolerance: float) -> dict[str, float]:
+    """Every label of ``batched`` equals ``single`` to ``tolerance`` × the label's largest magnitude (nonzero);
+    the largest absolute differences."""
+    names = [name for name in ("energy", "forces", "stress") if name in single]
+    assert names == [name for name in ("energy", "forces", "stress") if name in batched]
+    assert list(batched.step.values) == list(single.step.values)
+    for name in names:
+        scale = float(np.abs(single[name].values).max())
+        assert scale > 0 and np.allclose(batched[name].values, single[name].values, rtol=0, atol=tolerance * scale), name
+    return {name: float(np.abs(batched[name].values - single[name].values).max()) for name in names}

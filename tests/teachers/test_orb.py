@@ -1,5 +1,5 @@
 """Orb-v3 (orb-models): random full-size conservative and direct OMol models staged under their catalog
-entries, through the adapter: OMol charge/spin, forces = −∂E/∂r for the conservative one, a CLI label run."""
+entries, through the adapter: OMol charge/spin, forces = −∂E/∂r for the conservative one, batched labelling, a CLI label run."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from .builders import orb_checkpoint
-from .common import (assert_forces_are_minus_gradient, assert_runs, energy_forces, hcl_molecule, label_two_frames,
-                     loaded, omol_info, stage, water_box)
+from .common import (assert_forces_are_minus_gradient, assert_runs, assert_same_labels, energy_forces, hcl_molecule,
+                     label_batched_and_single, label_two_frames, loaded, omol_info, stage, water_box)
 
 pytest.importorskip("orb_models")
 pytestmark = pytest.mark.teachers
@@ -46,3 +46,11 @@ def test_conservative_forces_are_minus_the_energy_gradient(staged):
 def test_label_two_frames_through_the_cli(staged, tmp_path):
     data = label_two_frames("orb-v3-direct-omol", tmp_path)
     assert "stress" not in data  # the OMol models give no stress
+
+
+@pytest.mark.parametrize("teacher", ["orb-v3-conservative-omol", "orb-v3-direct-omol"])
+def test_batched_labels_equal_one_at_a_time(staged, teacher, tmp_path):
+    """5 frames, batches of 3 in chunks of 4 (partial last batches), cation doublet."""
+    single, batched = label_batched_and_single(teacher, tmp_path, batch_size=3, charge=1, spin=2)
+    differences = assert_same_labels(single, batched, tolerance=1e-5)  # float32 model
+    print(teacher, "batched vs one at a time, max |difference|:", differences)
