@@ -51,7 +51,6 @@ from lesdistill.response import frame_currents  # noqa: E402
 from lesdistill.systems import water_box  # noqa: E402
 from lesdistill.teachers import load_teacher  # noqa: E402
 from lesdistill.teachers.batched import batch_labeller  # noqa: E402
-from lesdistill.training import TrainSettings  # noqa: E402
 from lesdistill.training.trainer import Trainer  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent

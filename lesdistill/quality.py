@@ -23,7 +23,7 @@ import numpy as np
 import torch
 import vesin
 from ase.data import chemical_symbols
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from .calculator import StudentCalculator
 from .device import resolve_device
@@ -35,7 +35,7 @@ from .md.settings import MDSettings
 from .models.student import load_student
 from .provenance import provenance
 from .io.atomic import write_text
-from .io.documents import load_mapping
+from .io.documents import load_model_file
 from .io.hashing import sha256_of
 from .training.data import load_datasets
 from .training.trainer import evaluate_student
@@ -66,14 +66,7 @@ class QualitySettings(BaseModel):
 
 def load_quality_settings(path: Path | str | None) -> QualitySettings:
     """Settings from a YAML file (defaults when None); ValueError naming the file and field."""
-    if path is None:
-        return QualitySettings()
-    values = load_mapping(path, "quality settings file")
-    try:
-        return QualitySettings(**values)
-    except ValidationError as error:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'settings'}: {e['msg']}" for e in error.errors())
-        raise ValueError(f"invalid quality settings in {path}: {problems}") from None
+    return load_model_file(path, QualitySettings, "quality settings")
 
 
 @dataclass

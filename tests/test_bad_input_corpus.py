@@ -352,7 +352,7 @@ CASES = {
     "gate_student_missing": (["gate", "{dir}/none.pt", "--labels", "{labels}", "--structure", "{water}", "-o", "{out}"],
                              "student file"),
     "gate_labels_missing": (["gate", "{student}", "--labels", "{dir}/none.nc", "--structure", "{water}", "-o", "{out}"],
-                            "labels file"),
+                            "labels[0] file"),
     "gate_settings_list": (["gate", "{student}", "--labels", "{labels}", "--structure", "{water}", "--settings",
                             "{list_yaml}", "-o", "{out}"], "must hold a mapping"),
     "gate_settings_unknown_key": (["gate", "{student}", "--labels", "{labels}", "--structure", "{water}", "--settings",

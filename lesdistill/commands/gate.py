@@ -44,10 +44,6 @@ def made_from(args: argparse.Namespace) -> MadeFrom:
 
 
 def run(args: argparse.Namespace) -> None:
-    for path, what in [(args.student, "student file"), (args.structure, "structure file"),
-                       *[(p, "labels file") for p in args.labels]]:
-        if not path.is_file():
-            raise ValueError(f"{what} {path} does not exist")
     settings = load_quality_settings(args.settings)
     md = load_settings(args.md_settings) if args.md_settings is not None else MDSettings()
     verdict = judge(args.student, args.labels, args.structure, md, settings, args.label or str(args.student),

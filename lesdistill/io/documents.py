@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from pydantic import BaseModel, ValidationError
 
 
 def load_document(path: Path | str, what: str = "file") -> Any:
@@ -50,3 +51,16 @@ def load_mapping(path: Path | str, what: str = "file", required: Iterable[str] =
     if missing:
         raise ValueError(f"{what} {path} lacks the key(s) {', '.join(missing)}")
     return data
+
+
+def load_model_file(path: Path | str | None, model: type[BaseModel], what: str) -> BaseModel:
+    """A pydantic ``model`` from a YAML/JSON mapping file (its defaults when ``path`` is None); one-line
+    ValueError naming the file and each bad field."""
+    if path is None:
+        return model()
+    values = load_mapping(path, f"{what} file")
+    try:
+        return model(**values)
+    except ValidationError as error:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'settings'}: {e['msg']}" for e in error.errors())
+        raise ValueError(f"invalid {what} in {path}: {problems}") from None

@@ -6,9 +6,9 @@ from pathlib import Path
 from typing import Literal
 
 from ase.data import atomic_numbers
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from ..io.documents import load_mapping
+from ..io.documents import load_model_file
 
 
 class TrainSettings(BaseModel):
@@ -69,11 +69,4 @@ class TrainSettings(BaseModel):
 
 def load_train_settings(path: Path | str | None) -> TrainSettings:
     """Settings from a YAML file (defaults when None); ValueError naming the file and field."""
-    if path is None:
-        return TrainSettings()
-    values = load_mapping(path, "training settings file")
-    try:
-        return TrainSettings(**values)
-    except ValidationError as error:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'settings'}: {e['msg']}" for e in error.errors())
-        raise ValueError(f"invalid training settings in {path}: {problems}") from None
+    return load_model_file(path, TrainSettings, "training settings")
