@@ -282,7 +282,7 @@ def test_density_profile_integrates_to_the_number_of_molecules():
 
 
 def test_real_anatase_water_interface():
-    atoms = anatase_water_interface(repeat=(1, 2), layers=2, cell_height=25.0, seed=0)
+    atoms = anatase_water_interface(repeat=(1, 2), layers=2, cell_height=25.0, water_density=0.997, seed=0)
     positions, cell, numbers = atoms.positions, atoms.cell.array, atoms.numbers
     region = atoms.arrays["region"]
     labels, names = water_layer_groups(positions, cell, numbers)

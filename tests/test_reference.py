@@ -63,7 +63,7 @@ def test_loader_names_what_is_missing_or_wrong(tmp_path, text, message):
 
 
 def test_unknown_reference_and_custom_windows(tmp_path):
-    with pytest.raises(ValueError, match="neither a bundled name.*water, hcl"):
+    with pytest.raises(ValueError, match=r"neither a bundled name \(hcl, water\)"):
         load_reference("vinegar")
     custom = load_reference(write(tmp_path, "name: mine\nsource: s\nbands:\n  bend: 1650\n"
                                             "  amide: {position: 1700, low: 1600, high: 1800}\n"))

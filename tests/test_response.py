@@ -180,7 +180,7 @@ def test_group_currents_partition_the_total(system, tmp_path):
     if system == "hcl":
         atoms, numbers = hcl_box(1, 1, 20, length=8.8, seed=0), [1, 8, 17]
     else:
-        atoms, numbers = anatase_water_interface(repeat=(1, 2), layers=2, cell_height=25.0, seed=0), [1, 8, 22]
+        atoms, numbers = anatase_water_interface(repeat=(1, 2), layers=2, cell_height=25.0, water_density=0.997, seed=0), [1, 8, 22]
     torch.manual_seed(0)
     student = save_student(Student(**{**MODEL, "backbone_config": {**MODEL["backbone_config"], "atomic_numbers": numbers}})
                            .double(), tmp_path / "student.pt")

@@ -13,8 +13,24 @@ from ase.neighborlist import neighbor_list
 from scipy.spatial import cKDTree
 
 from lesdistill.systems import anatase_101_slab, anatase_water_interface, hcl_box, hcl_concentration, water_box
+from lesdistill.systems.anatase import TiO2WaterParameters
+from lesdistill.systems.hcl import HClParameters
 
 WATER_PER_A3 = 0.997 * 6.02214076e23 / (2 * 1.00794 + 15.9994) * 1e-24  # molecules/Å³ at 0.997 g/cm³
+
+
+def paper_hcl(**changes) -> Atoms:
+    """The paper's HCl box (the registry's defaults) with ``changes`` to the builder's arguments."""
+    paper = HClParameters()
+    return hcl_box(**{"n_hydronium": paper.ion_pairs, "n_chloride": paper.ion_pairs, "n_water": paper.waters,
+                      "length": paper.length, **changes})
+
+
+def paper_tio2(**changes) -> Atoms:
+    """The paper's TiO2(101)–water cell (the registry's defaults) with ``changes`` to the builder's arguments."""
+    paper = TiO2WaterParameters()
+    return anatase_water_interface(**{"repeat": paper.repeat, "layers": paper.layers, "cell_height": paper.cell_height,
+                                      "water_density": paper.density, **changes})
 
 
 def molecule_ids(sizes: list[int]) -> np.ndarray:
@@ -64,13 +80,13 @@ def test_water_box_is_deterministic_and_clear():
 
 
 def test_hcl_concentration_of_the_paper_box():
-    molarity, density = hcl_concentration()
+    molarity, density = hcl_concentration(4, 4, 92, 14.43)
     assert molarity == pytest.approx(2.21, abs=0.01)
     assert density == pytest.approx(1.036, abs=0.002)
 
 
 def test_hcl_box_composition_charge_and_order():
-    atoms = hcl_box()
+    atoms = paper_hcl()
     assert len(atoms) == 296
     assert Counter(atoms.get_chemical_symbols()) == {"H": 4 * 3 + 92 * 2, "O": 96, "Cl": 4}
     assert atoms.pbc.all() and np.allclose(atoms.cell.array, 14.43 * np.eye(3))
@@ -84,7 +100,7 @@ def test_hcl_box_composition_charge_and_order():
 
 
 def test_hcl_box_geometry_and_contacts():
-    atoms = hcl_box(seed=2)
+    atoms = paper_hcl(seed=2)
     for start in range(0, 16, 4):
         lengths, angles = bond_geometry(atoms, start, 3)
         assert lengths == pytest.approx([0.98] * 3, abs=1e-9)
@@ -94,7 +110,7 @@ def test_hcl_box_geometry_and_contacts():
 
 
 def test_hcl_box_is_deterministic():
-    first, again, other = hcl_box(seed=1), hcl_box(seed=1), hcl_box(seed=4)
+    first, again, other = paper_hcl(seed=1), paper_hcl(seed=1), paper_hcl(seed=4)
     assert np.array_equal(first.positions, again.positions)
     assert not np.allclose(first.positions, other.positions)
 
@@ -127,7 +143,7 @@ def test_anatase_slab_surface_cell_and_terminations():
 
 
 def test_small_interface_composition_and_contacts():
-    atoms = anatase_water_interface(repeat=(1, 2), layers=2, cell_height=25.0, seed=0)
+    atoms = anatase_water_interface(repeat=(1, 2), layers=2, cell_height=25.0, water_density=0.997, seed=0)
     region = atoms.arrays["region"]
     slab = region == 0
     n_water = int((region == 1).sum()) // 3
@@ -147,16 +163,16 @@ def test_small_interface_composition_and_contacts():
 
 
 def test_interface_is_deterministic():
-    first = anatase_water_interface(repeat=(1, 2), layers=1, cell_height=20.0, seed=3)
-    again = anatase_water_interface(repeat=(1, 2), layers=1, cell_height=20.0, seed=3)
-    other = anatase_water_interface(repeat=(1, 2), layers=1, cell_height=20.0, seed=4)
+    first = anatase_water_interface(repeat=(1, 2), layers=1, cell_height=20.0, water_density=0.997, seed=3)
+    again = anatase_water_interface(repeat=(1, 2), layers=1, cell_height=20.0, water_density=0.997, seed=3)
+    other = anatase_water_interface(repeat=(1, 2), layers=1, cell_height=20.0, water_density=0.997, seed=4)
     assert np.array_equal(first.positions, again.positions)
     assert len(first) == len(other) and not np.allclose(first.positions, other.positions)
 
 
 def test_paper_size_interface():
     start = time.perf_counter()
-    atoms = anatase_water_interface(seed=0)
+    atoms = paper_tio2(seed=0)
     assert time.perf_counter() - start < 15.0
     region = atoms.arrays["region"]
     slab = region == 0
@@ -185,19 +201,19 @@ def test_paper_size_interface():
 @pytest.mark.parametrize(
     "build,message",
     [
-        (lambda: water_box(n_molecules=0), "n_molecules"),
-        (lambda: water_box(density=0.0), "density"),
-        (lambda: hcl_box(n_hydronium=-1, n_chloride=-1), "n_hydronium"),
-        (lambda: hcl_box(n_water=-2), "n_water"),
-        (lambda: hcl_box(n_hydronium=3), "n_chloride"),
-        (lambda: hcl_box(length=0.0), "length"),
-        (lambda: hcl_box(length=8.0), "increase length"),
-        (lambda: anatase_water_interface(repeat=(1, 0)), "repeat"),
-        (lambda: anatase_water_interface(layers=0), "layers"),
-        (lambda: anatase_water_interface(water_density=-1.0), "water_density"),
-        (lambda: anatase_water_interface((1, 1), layers=1, cell_height=20.0, water_density=3.0), "water_density"),
-        (lambda: anatase_101_slab(lattice=(3.785, -1.0)), "lattice"),
-        (lambda: anatase_water_interface(repeat=(1, 1), layers=5, cell_height=10.0), "cell_height"),
+        (lambda: water_box(0), "n_molecules"),
+        (lambda: water_box(64, 0.0), "density"),
+        (lambda: paper_hcl(n_hydronium=-1, n_chloride=-1), "n_hydronium"),
+        (lambda: paper_hcl(n_water=-2), "n_water"),
+        (lambda: paper_hcl(n_hydronium=3), "n_chloride"),
+        (lambda: paper_hcl(length=0.0), "length"),
+        (lambda: paper_hcl(length=8.0), "increase length"),
+        (lambda: paper_tio2(repeat=(1, 0)), "repeat"),
+        (lambda: paper_tio2(layers=0), "layers"),
+        (lambda: paper_tio2(water_density=-1.0), "water_density"),
+        (lambda: paper_tio2(repeat=(1, 1), layers=1, cell_height=20.0, water_density=3.0), "water_density"),
+        (lambda: anatase_101_slab((1, 1), 1, lattice=(3.785, -1.0)), "lattice"),
+        (lambda: paper_tio2(repeat=(1, 1), cell_height=10.0), "cell_height"),
     ],
 )
 def test_bad_arguments_are_named(build, message):

@@ -28,10 +28,10 @@ def snakemake_env() -> dict[str, str]:
     return dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
 
 
-def run_snakemake(workdir: Path, *arguments: str) -> subprocess.CompletedProcess:
+def run_snakemake(workdir: Path, *arguments: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
         [str(SNAKEMAKE), "--snakefile", str(ROOT / "workflow" / "Snakefile"), "--directory", str(workdir), "--cores", "1", *arguments],
-        capture_output=True, text=True, env=snakemake_env(), timeout=600,
+        capture_output=True, text=True, env={**snakemake_env(), **(env or {})}, timeout=600,
     )
 
 

@@ -18,7 +18,7 @@ import xarray as xr
 from ..autodiff import energy_forces_stress
 from ..device import add_device_option, resolve_device, synchronize
 from ..electrostatics import born_effective_charges, ewald_energy, point_charge_energy
-from ..config.models import CaceStudent, WaterSystem
+from ..config.models import CaceStudent, SystemSection
 from ..io.atomic import atomic_path
 from ..io.records import MadeFrom
 from ..io.structures import read_structures
@@ -71,7 +71,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 def made_from(args: argparse.Namespace) -> MadeFrom:
     """The structures and the options (the config's ranges: σ, dl, ε∞ > 0)."""
     check_options(args, CaceStudent, {"sigma": "sigma", "dl": "dl"})
-    check_options(args, WaterSystem, {"epsilon_inf": "epsilon_inf"})
+    check_options(args, SystemSection, {"epsilon_inf": "epsilon_inf"})
     if args.mesh_spacing is not None and not args.mesh_spacing > 0:
         raise ValueError(f"--mesh-spacing {args.mesh_spacing}: must be positive (Å)")
     return made_from_args(args, NAME, ("structures",))

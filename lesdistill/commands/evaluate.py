@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ..config.models import WaterSystem
+from ..config.models import SystemSection
 from ..device import add_device_option, resolve_device
 from ..evaluation import dataset_errors, write_metrics
 from ..evaluation.bec_parity import compare_becs
@@ -42,7 +42,7 @@ def made_from(args: argparse.Namespace) -> MadeFrom:
         raise ValueError("give --labels (the teacher's test frames), --dft (DFT test frames) or both")
     if (args.bec_reference is None) != (args.epsilon_inf is None):
         raise ValueError("give --bec-reference and --epsilon-inf together")
-    check_options(args, WaterSystem, {"epsilon_inf": "epsilon_inf"})
+    check_options(args, SystemSection, {"epsilon_inf": "epsilon_inf"})
     made = made_from_args(args, NAME, ("student", "labels", "dft", "bec_reference"))
     return MadeFrom(made.command, made.output, made.inputs, made.settings, (args.output.with_suffix(".json"),))
 

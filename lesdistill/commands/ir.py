@@ -15,7 +15,7 @@ from ..config.models import IRConfig
 from ..io.records import MadeFrom
 from ..spectra.analysis import ir_dataset, write_ir
 from ..spectra.peaks import BAND_SETS
-from ..spectra.reference import REFERENCE_FILES, reference_path
+from ..spectra.reference import BUNDLED_REFERENCES, reference_path
 from .options import check_options, made_from_args
 
 NAME = "ir"
@@ -65,7 +65,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     parser.add_argument("--nqe-shift", action="store_true", help="apply the paper's empirical NQE red shift")
     parser.add_argument("--quantum-correction-K", type=float, default=None,
                         help="harmonic quantum correction of intensities at this temperature in K (default none)")
-    parser.add_argument("--reference", default=None, metavar="{" + ",".join(REFERENCE_FILES) + "}|PATH",
+    parser.add_argument("--reference", default=None, metavar="{" + ",".join(BUNDLED_REFERENCES) + "}|PATH",
                         help="experimental band positions: peak shifts vs experiment, and the reference's bands")
     parser.add_argument("--bands", choices=sorted(BAND_SETS), default=None,
                         help="band windows for peaks (default: the reference's, else water)")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ..config.models import ResponseConfig, WaterSystem
+from ..config.models import ResponseConfig, SystemSection
 from ..decomposition import WATER_LAYER_CUTS
 from ..device import add_device_option
 from ..io.records import MadeFrom
@@ -40,7 +40,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 def made_from(args: argparse.Namespace) -> MadeFrom:
     """The trajectory, the student and the options (the config's ranges: strides ≥ 1, ε∞ > 0)."""
     check_options(args, ResponseConfig, {"stride": "stride", "bec_stride": "bec_stride", "chunk": "chunk"})
-    check_options(args, WaterSystem, {"epsilon_inf": "epsilon_inf"})
+    check_options(args, SystemSection, {"epsilon_inf": "epsilon_inf"})
     if sorted(args.layer_cuts) != list(args.layer_cuts) or min(args.layer_cuts) <= 0:
         raise ValueError(f"--layer-cuts {' '.join(map(str, args.layer_cuts))}: must be positive and increasing (Å)")
     return made_from_args(args, NAME, ("trajectory", "student"))

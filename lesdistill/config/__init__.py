@@ -14,21 +14,19 @@ from .models import (
                      CampaignConfig,
                      FiguresConfig,
                      FinetuneConfig,
-                     HClSystem,
                      IRConfig,
                      IterativeConfig,
                      LabellingConfig,
                      MaceStudent,
                      ResponseConfig,
                      SamplingConfig,
+                     SystemSection,
                      TeacherOverride,
-                     TiO2WaterSystem,
-                     WaterSystem,
 )
 from .schema import config_schema, schema_text, write_schema
 
 __all__ = [
-    "CaceStudent", "CampaignConfig", "FiguresConfig", "FinetuneConfig", "HClSystem", "IRConfig", "IterativeConfig",
-    "LabellingConfig", "MaceStudent", "ResponseConfig", "SamplingConfig", "TeacherOverride", "TiO2WaterSystem",
-    "WaterSystem", "config_schema", "format_errors", "load_config", "read_config_file", "schema_text", "write_schema",
+    "CaceStudent", "CampaignConfig", "FiguresConfig", "FinetuneConfig", "IRConfig", "IterativeConfig",
+    "LabellingConfig", "MaceStudent", "ResponseConfig", "SamplingConfig", "SystemSection", "TeacherOverride",
+    "config_schema", "format_errors", "load_config", "read_config_file", "schema_text", "write_schema",
 ]

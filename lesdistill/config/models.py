@@ -14,13 +14,14 @@ from __future__ import annotations
 import difflib
 import functools
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Union
 
 from pydantic import (
     Field,
     PrivateAttr,
     ValidationError,
     ValidationInfo,
+    create_model,
     field_validator,
     model_validator,
 )
@@ -32,6 +33,8 @@ from ..quality import QualitySettings
 from ..teachers.checkpoints import bundled_name, checkpoint_root
 from ..teachers.loader import runs_on_cpu_only
 from ..teachers.spec import TeacherSpec, load_catalog
+from ..systems.arguments import parameter_arguments
+from ..systems.registry import SYSTEMS, SystemSpec, system_spec
 from ..training.settings import TrainSettings
 from .fields import Element, ExistingFile, Fraction, PathText, Section, Slug, partial_model, resolve_path, set_fields
 
@@ -172,10 +175,6 @@ class CaceStudent(_StudentBase):
 StudentConfig = Annotated[MaceStudent | CaceStudent, Field(discriminator="backbone")]
 
 
-#: experimental reference (config/reference/<name>_ir.yaml) of each builder when the config names none
-DEFAULT_REFERENCES = {"water": "water", "hcl": "hcl", "tio2-water": "water"}
-
-
 class IRConfig(Section):
     """IR spectrum of the dipole current J(t) = Σ Z*·v (options of ``lesdistill.spectra.ir_spectrum``)."""
 
@@ -224,10 +223,6 @@ QualityOverrides = partial_model(
     QualitySettings, "QualityOverrides",
     "Quality-gate thresholds (also the campaign section, over the per-system defaults): only the keys given "
     "replace the defaults.")
-#: quality-gate thresholds of each builder, under the campaign's ``quality`` and the system's own
-DEFAULT_QUALITY = {"water": {"max_force_rmse_mev_a": 60.0, "max_energy_rmse_mev_atom": 5.0},
-                   "hcl": {"max_force_rmse_mev_a": 100.0, "max_energy_rmse_mev_atom": 5.0},
-                   "tio2-water": {"max_force_rmse_mev_a": 150.0, "max_energy_rmse_mev_atom": 10.0}}
 
 
 DATA_SUFFIXES = (".nc", ".extxyz", ".xyz")
@@ -260,10 +255,11 @@ class SystemSampling(Section):
         return self
 
 
-class _SystemBase(Section):
-    seed: int = Field(0, ge=0, description="seed of the structure builder")
+class SystemSection(Section):
+    """What every system of a campaign has besides its builder's parameters (config only)."""
+
     epsilon_inf: float = Field(gt=0, description="ε∞; physical BEC = √ε∞ × LES BEC (water 1.78)")
-    n_atoms: int | None = Field(None, gt=0, description="expected atom count (checked here for water and hcl)")
+    n_atoms: int | None = Field(None, gt=0, description="expected atom count (checked against the builder parameters where they imply one)")
     charges: dict[Element, float] | None = Field(
         None, description="fixed point charges per element (e) for the electrostatics check, e.g. SPC/Fw")
     temperature_K: float | None = Field(None, gt=0, description="MD temperature (K) of this system, both stages")
@@ -309,66 +305,21 @@ class _SystemBase(Section):
             raise PydanticCustomError("frames", "give both train_frames and test_frames, or neither")
         return self
 
-    def expected_atoms(self) -> int | None:
-        """Atom count implied by the builder parameters, where that is simple arithmetic."""
-        return None
-
     def build_arguments(self) -> list[str]:
         """Arguments of ``lesdistill build-system`` for this system."""
-        raise NotImplementedError
+        spec = system_spec(self.builder)
+        return [spec.builder, *parameter_arguments(self, spec.parameters)]
 
 
-class WaterSystem(_SystemBase):
-    """Liquid water box (paper: 64 H2O, cubic 12.429 Å)."""
-
-    builder: Literal["water"]
-    molecules: int = Field(64, gt=0, description="H2O molecules")
-    density: float = Field(0.997, gt=0, description="g/cm³")
-
-    def expected_atoms(self) -> int:
-        return 3 * self.molecules
-
-    def build_arguments(self) -> list[str]:
-        return ["water", "--molecules", str(self.molecules), "--density", str(self.density), "--seed", str(self.seed)]
+def system_section(spec: SystemSpec) -> type[SystemSection]:
+    """The config section of a registered system: its parameters' fields and the common ones."""
+    return create_model(spec.config_name, __base__=(SystemSection, spec.parameters), __doc__=spec.parameters.__doc__,
+                        builder=(Literal[spec.builder], Field(description="system builder")))
 
 
-class HClSystem(_SystemBase):
-    """Concentrated aqueous HCl (paper: 4 H3O⁺ + 4 Cl⁻ + 92 H2O, cubic 14.43 Å, 296 atoms)."""
-
-    builder: Literal["hcl"]
-    ion_pairs: int = Field(4, gt=0, description="H3O⁺/Cl⁻ pairs")
-    waters: int = Field(92, ge=0, description="H2O molecules besides the ions")
-    length: float = Field(14.43, gt=0, description="cubic box side (Å)")
-
-    def expected_atoms(self) -> int:
-        return 5 * self.ion_pairs + 3 * self.waters
-
-    def build_arguments(self) -> list[str]:
-        return ["hcl", "--ion-pairs", str(self.ion_pairs), "--waters", str(self.waters), "--length", str(self.length),
-                "--seed", str(self.seed)]
-
-
-class TiO2WaterSystem(_SystemBase):
-    """Anatase TiO2(101)–water interface (paper: 30.741 × 33.939 × 83.394 Å, 8748 atoms)."""
-
-    builder: Literal["tio2-water"]
-    repeat: tuple[Annotated[int, Field(gt=0)], Annotated[int, Field(gt=0)]] = Field(
-        (3, 9), description="surface cells (x, y) of the ≈10.24 × 3.78 Å (101) cell")
-    layers: int = Field(5, gt=0, description="O–Ti–O trilayers in the slab")
-    cell_height: float = Field(83.394, gt=0, description="cell length along the surface normal (Å)")
-    density: float = Field(0.997, gt=0, description="water density in the gap (g/cm³)")
-    lattice: tuple[Annotated[float, Field(gt=0)], Annotated[float, Field(gt=0)]] | None = Field(
-        None, description="anatase (a, c) in Å (builder default 3.785, 9.514; the paper's cell: 3.771, 9.528)")
-
-    def build_arguments(self) -> list[str]:
-        arguments = ["tio2-water", "--repeat", *map(str, self.repeat), "--layers", str(self.layers),
-                     "--cell-height", str(self.cell_height), "--density", str(self.density), "--seed", str(self.seed)]
-        if self.lattice is not None:
-            arguments += ["--lattice", *map(str, self.lattice)]
-        return arguments
-
-
-SystemConfig = Annotated[WaterSystem | HClSystem | TiO2WaterSystem, Field(discriminator="builder")]
+#: config section of each registered system, by builder name
+SYSTEM_SECTIONS = {builder: system_section(spec) for builder, spec in SYSTEMS.items()}
+SystemConfig = Annotated[Union[tuple(SYSTEM_SECTIONS.values())], Field(discriminator="builder")]
 SystemName = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=64)]
 
 
@@ -581,7 +532,7 @@ class CampaignConfig(Section):
         _raise_problems(problems)
         return self
 
-    def _system_problems(self, name: str, system: _SystemBase) -> list[list]:
+    def _system_problems(self, name: str, system: SystemSection) -> list[list]:
         here = f"systems.{name}"
         problems = []
         for i, teacher in enumerate(system.teachers or []):
@@ -750,7 +701,7 @@ class CampaignConfig(Section):
         return entries
 
     @staticmethod
-    def _conditions(system: _SystemBase) -> dict[str, float]:
+    def _conditions(system: SystemSection) -> dict[str, float]:
         return {key: getattr(system, key) for key in ("temperature_K", "timestep_fs", "thermostat_time_fs")
                 if getattr(system, key) is not None}
 
@@ -794,14 +745,18 @@ class CampaignConfig(Section):
                 "validation_fraction": labelling.validation_fraction, "test_fraction": 0.0}
 
     def training_settings(self, system: str) -> TrainSettings:
-        """Campaign training settings with the system's overrides."""
-        return TrainSettings.model_validate({**self.training.model_dump(), **set_fields(self.systems[system].training)})
+        """Campaign training settings with the system's overrides; the BEC-sign element defaults to the
+        system registry's unless the campaign's ``training`` sets one."""
+        entry = self.systems[system]
+        registry = ({} if "sign_element" in self.training.model_fields_set
+                    else {"sign_element": system_spec(entry.builder).sign_element})
+        return TrainSettings.model_validate({**self.training.model_dump(), **registry, **set_fields(entry.training)})
 
     def quality_settings(self, system: str) -> QualitySettings:
-        """Quality-gate settings of ``system``: defaults < the builder's (``DEFAULT_QUALITY``) < the campaign's
+        """Quality-gate settings of ``system``: defaults < the system registry's < the campaign's
         ``quality`` < the system's ``quality``."""
         entry = self.systems[system]
-        return QualitySettings.model_validate({**DEFAULT_QUALITY.get(entry.builder, {}), **set_fields(self.quality),
+        return QualitySettings.model_validate({**system_spec(entry.builder).quality, **set_fields(self.quality),
                                                **set_fields(entry.quality)})
 
     def student_config(self, system: str) -> MaceStudent | CaceStudent:
@@ -813,11 +768,11 @@ class CampaignConfig(Section):
         return self.student_config(system).model_file(atomic_numbers)
 
     def ir_settings(self, system: str) -> IRConfig:
-        """Campaign IR settings with the system's overrides; the reference defaults to the builder's
+        """Campaign IR settings with the system's overrides; the reference defaults to the system registry's
         experimental data (water for water and the TiO2–water interface, hcl for HCl)."""
         settings = IRConfig.model_validate({**self.ir.model_dump(), **set_fields(self.systems[system].ir)})
         if settings.reference is None:
-            settings.reference = DEFAULT_REFERENCES[self.systems[system].builder]
+            settings.reference = system_spec(self.systems[system].builder).reference
         return settings
 
     def ir_block_frames(self, system: str) -> int:

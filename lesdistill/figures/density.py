@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..systems.water import WATER_DENSITY
 from .inputs import open_dataset, response_attribute
 from .style import (
     DPI,
@@ -21,7 +22,6 @@ from .style import (
     style,
 )
 
-BULK_WATER_DENSITY = 0.997  # g/cm³, 25 °C
 #: Shown past the farthest non-empty bin (Å).
 DISTANCE_PAD_A = 1.0
 
@@ -54,15 +54,15 @@ def density_profile(response_file: Path | str, output_stem: Path | str, title: s
         figure = new_figure(FULL_WIDTH, 3.1)
         ax = figure.subplots()
         ax.plot(distance, profile, color=color(0), linewidth=1.4, label=f"student MD ({int(frames.sum())} frames)")
-        ax.axhline(BULK_WATER_DENSITY, color=REFERENCE_COLOR, linestyle="--", linewidth=0.9,
-                   label=f"bulk water {BULK_WATER_DENSITY} g cm$^{{-3}}$")
+        ax.axhline(WATER_DENSITY, color=REFERENCE_COLOR, linestyle="--", linewidth=0.9,
+                   label=f"bulk water {WATER_DENSITY} g cm$^{{-3}}$")
         edges = [0.0, *[c for c in cuts if c < x_high], x_high]
         for k, cut in enumerate(cuts):
             if cut < x_high:
                 ax.axvline(cut, color=color(1), linestyle=":", linewidth=1.0,
                            label="layer boundaries" if k == 0 else None)
         top = float(np.nanmax(profile)) if np.isfinite(profile).any() else 1.0
-        ax.set_ylim(0, max(top, BULK_WATER_DENSITY) * 1.22)
+        ax.set_ylim(0, max(top, WATER_DENSITY) * 1.22)
         if cuts:
             for k, (left, right) in enumerate(itertools.pairwise(edges)):
                 name = "bulk" if k == len(edges) - 2 and k == len(cuts) else f"layer {k + 1}"

@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from ..spectra.reference import REFERENCE_FILES
+from ..spectra.reference import BUNDLED_REFERENCES
 from .bec import bec_distributions
 from .costs import DEFAULT_ATOMS, cost_table
 from .density import density_profile
@@ -143,7 +143,7 @@ def make_figures(out_dir: Path | str, *, ir: Iterable[IrInput | Path | str] = ()
                              f"{by_system[system][teacher]} and {path}")
         by_system[system][teacher] = Path(path)
     for system, files in by_system.items():
-        reference = references.get(system, system if system in REFERENCE_FILES else None)
+        reference = references.get(system, system if system in BUNDLED_REFERENCES else None)
         system_gates = {teacher: verdicts[(teacher, system)] for teacher in files if (teacher, system) in verdicts}
         record(ir_spectra(files, system, reference, _unique(out_dir / f"ir_{_safe(system)}", used),
                           gates=system_gates or None, **options))

@@ -16,6 +16,7 @@ import matplotlib
 from matplotlib.figure import Figure
 
 from ..io.atomic import atomic_path
+from ..systems.registry import SYSTEMS
 
 #: Okabe & Ito, "Color universal design" (2008): blue, vermillion, bluish green, reddish purple,
 #: orange, sky blue, black, yellow (last: weak on white).
@@ -108,14 +109,14 @@ def pretty(name: str) -> str:
     return str(name).replace("_", " ")
 
 
-#: Display names of the campaign's systems and of words in band names.
-SYSTEM_NAMES = {"water": "liquid water", "hcl": "HCl(aq)", "tio2_water": "TiO$_2$(101)–water",
-                "tio2-water": "TiO$_2$(101)–water", "anatase_water": "TiO$_2$(101)–water"}
+#: Display names of words in band names.
 BAND_WORDS = {"oh": "O–H", "hbond": "H-bond", "zundel": "Zundel", "eigen": "Eigen"}
 
 
 def system_name(system: str) -> str:
-    return SYSTEM_NAMES.get(str(system).lower(), pretty(system))
+    """Display name of a system named after its builder (system registry), else the name itself."""
+    spec = SYSTEMS.get(str(system).lower())
+    return spec.display_name if spec is not None else pretty(system)
 
 
 def band_name(band: str) -> str:

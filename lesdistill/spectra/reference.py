@@ -26,12 +26,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+
 from ..io.documents import load_mapping
 from .peaks import BAND_SETS, Band, Peak, check_bands
 
 #: Folder of the bundled reference files (``config/reference`` of the checkout).
 REFERENCE_DIR = Path(__file__).resolve().parents[2] / "config" / "reference"
-REFERENCE_FILES = {"water": "water_ir.yaml", "hcl": "hcl_ir.yaml"}
+#: Names of the bundled references: <name> for each file <name>_ir.yaml there.
+BUNDLED_REFERENCES = tuple(sorted(path.name.removesuffix("_ir.yaml") for path in REFERENCE_DIR.glob("*_ir.yaml")))
 REQUIRED_KEYS = ("name", "source", "bands")
 
 
@@ -50,14 +52,11 @@ class Reference:
 
 def reference_path(name_or_path: str | Path) -> Path:
     """The file of a bundled reference name ('water', 'hcl') or an existing path; ValueError otherwise."""
-    if str(name_or_path) in REFERENCE_FILES:
-        path = REFERENCE_DIR / REFERENCE_FILES[str(name_or_path)]
-        if not path.is_file():
-            raise ValueError(f"bundled reference {name_or_path!r} is missing: {path} does not exist")
-        return path
+    if str(name_or_path) in BUNDLED_REFERENCES:
+        return REFERENCE_DIR / f"{name_or_path}_ir.yaml"
     path = Path(name_or_path)
     if not path.is_file():
-        raise ValueError(f"reference {name_or_path!r} is neither a bundled name ({', '.join(REFERENCE_FILES)}) "
+        raise ValueError(f"reference {name_or_path!r} is neither a bundled name ({', '.join(BUNDLED_REFERENCES)}) "
                          "nor an existing file")
     return path
 

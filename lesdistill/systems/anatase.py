@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import math
+from typing import Annotated
 
 import numpy as np
 from ase import Atoms
 from ase.build import surface
 from ase.spacegroup import crystal
+from pydantic import Field
 
 from .packing import formal_charges, pack_molecules, shuffled_sites
-from .water import water_geometry, water_molecules
+from .parameters import BuilderParameters
+from .water import WATER_DENSITY, water_geometry, water_molecules
 
 #: Anatase lattice (Å) and the O 8e coordinate (space group I4₁/amd, origin choice 1).
 ANATASE_A = 3.785
@@ -20,7 +23,7 @@ ANATASE_U = 0.2081
 TIO2_PER_TRILAYER = 4
 
 
-def anatase_101_slab(repeat: tuple[int, int] = (3, 9), layers: int = 5,
+def anatase_101_slab(repeat: tuple[int, int], layers: int,
                      lattice: tuple[float, float] = (ANATASE_A, ANATASE_C)) -> Atoms:
     """Stoichiometric anatase (101) slab of ``layers`` O–Ti–O trilayers, surface normal along z.
 
@@ -57,10 +60,10 @@ def anatase_101_slab(repeat: tuple[int, int] = (3, 9), layers: int = 5,
 
 
 def anatase_water_interface(
-    repeat: tuple[int, int] = (3, 9),
-    layers: int = 5,
-    cell_height: float = 83.394,
-    water_density: float = 0.997,
+    repeat: tuple[int, int],
+    layers: int,
+    cell_height: float,
+    water_density: float,
     seed: int = 0,
     min_distance: float = 1.7,
     max_tries: int = 200,
@@ -113,3 +116,20 @@ def anatase_water_interface(
     assert len(atoms) == 3 * n_ti + 3 * n_water
     assert atoms.arrays["formal_charges"].sum() == 0
     return atoms
+
+
+class TiO2WaterParameters(BuilderParameters):
+    """Anatase TiO2(101)–water interface (paper: 30.741 × 33.939 × 83.394 Å, 8748 atoms)."""
+
+    repeat: tuple[Annotated[int, Field(gt=0)], Annotated[int, Field(gt=0)]] = Field(
+        (3, 9), description="surface cells (x, y) of the ≈10.24 × 3.78 Å (101) cell")
+    layers: int = Field(5, gt=0, description="O–Ti–O trilayers in the slab")
+    cell_height: float = Field(83.394, gt=0, description="cell length along the surface normal (Å)")
+    density: float = Field(WATER_DENSITY, gt=0, description="water density in the gap (g/cm³)")
+    lattice: tuple[Annotated[float, Field(gt=0)], Annotated[float, Field(gt=0)]] | None = Field(
+        None, description=f"anatase (a, c) in Å (default {ANATASE_A}, {ANATASE_C}; the paper's cell: 3.771, 9.528)")
+
+    def build(self) -> Atoms:
+        lattice = {} if self.lattice is None else {"lattice": tuple(self.lattice)}
+        return anatase_water_interface(tuple(self.repeat), self.layers, self.cell_height, self.density,
+                                       seed=self.seed, **lattice)

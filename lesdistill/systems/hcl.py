@@ -7,8 +7,10 @@ import math
 import numpy as np
 from ase import Atoms
 from ase.units import _Nav
+from pydantic import Field
 
 from .packing import formal_charges, pack_molecules, shuffled_sites
+from .parameters import BuilderParameters
 from .water import WATER_MOLAR_MASS, water_geometry
 
 #: H3O⁺ geometry: pyramidal (C3v), O–H 0.98 Å, H–O–H 112°.
@@ -30,9 +32,7 @@ def hydronium_geometry() -> np.ndarray:
     return np.vstack([np.zeros(3), hydrogens])
 
 
-def hcl_concentration(
-    n_hydronium: int = 4, n_chloride: int = 4, n_water: int = 92, length: float = 14.43
-) -> tuple[float, float]:
+def hcl_concentration(n_hydronium: int, n_chloride: int, n_water: int, length: float) -> tuple[float, float]:
     """(molarity of HCl in mol/L, density in g/cm³) of a cubic box of side ``length`` Å.
 
     The paper's 4 H3O⁺ + 4 Cl⁻ + 92 H2O in 14.43 Å give ≈ 2.2 mol/L and ≈ 1.04 g/cm³.
@@ -45,10 +45,10 @@ def hcl_concentration(
 
 
 def hcl_box(
-    n_hydronium: int = 4,
-    n_chloride: int = 4,
-    n_water: int = 92,
-    length: float = 14.43,
+    n_hydronium: int,
+    n_chloride: int,
+    n_water: int,
+    length: float,
     seed: int = 0,
     min_distance: float = 1.7,
     max_tries: int = 200,
@@ -91,3 +91,17 @@ def hcl_box(
     assert len(atoms) == 4 * n_hydronium + n_chloride + 3 * n_water
     assert atoms.arrays["formal_charges"].sum() == 0
     return atoms
+
+
+class HClParameters(BuilderParameters):
+    """Concentrated aqueous HCl (paper: 4 H3O⁺ + 4 Cl⁻ + 92 H2O, cubic 14.43 Å, 296 atoms)."""
+
+    ion_pairs: int = Field(4, gt=0, description="H3O⁺/Cl⁻ pairs")
+    waters: int = Field(92, ge=0, description="H2O molecules besides the ions")
+    length: float = Field(14.43, gt=0, description="cubic box side (Å)")
+
+    def build(self) -> Atoms:
+        return hcl_box(self.ion_pairs, self.ion_pairs, self.waters, self.length, seed=self.seed)
+
+    def expected_atoms(self) -> int:
+        return 5 * self.ion_pairs + 3 * self.waters

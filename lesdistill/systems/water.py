@@ -7,9 +7,13 @@ import math
 import numpy as np
 from ase import Atoms
 from ase.units import _Nav
+from pydantic import Field
 
 from .packing import pack_molecules, shuffled_sites
+from .parameters import BuilderParameters
 
+#: Density of liquid water at 298 K (g/cm³).
+WATER_DENSITY = 0.997
 #: Molar mass of H2O in g/mol (H 1.00794, O 15.9994).
 WATER_MOLAR_MASS = 2 * 1.00794 + 15.9994
 #: Gas-phase geometry: O–H 0.9572 Å, H–O–H 104.52°.
@@ -37,8 +41,8 @@ def water_geometry() -> np.ndarray:
 
 
 def water_box(
-    n_molecules: int = 64,
-    density: float = 0.997,
+    n_molecules: int,
+    density: float = WATER_DENSITY,
     seed: int = 0,
     min_distance: float = 1.7,
     max_tries: int = 200,
@@ -67,3 +71,16 @@ def water_box(
     atoms.wrap()
     assert len(atoms) == 3 * n_molecules
     return atoms
+
+
+class WaterParameters(BuilderParameters):
+    """Liquid water box (paper: 64 H2O, cubic 12.429 Å)."""
+
+    molecules: int = Field(64, gt=0, description="H2O molecules")
+    density: float = Field(WATER_DENSITY, gt=0, description="water density (g/cm³)")
+
+    def build(self) -> Atoms:
+        return water_box(self.molecules, self.density, seed=self.seed)
+
+    def expected_atoms(self) -> int:
+        return 3 * self.molecules

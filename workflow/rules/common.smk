@@ -3,12 +3,14 @@
 import re
 import sys
 
+from lesdistill.response import decomposition
+from lesdistill.systems.registry import system_spec
+
 # CAMPAIGN: the campaign config validated by lesdistill.config.load_config (in the Snakefile).
 TEACHERS = CAMPAIGN.teacher_ids
 SYSTEMS = CAMPAIGN.system_names
 CELLS = CAMPAIGN.cells()
 CHARGED_SYSTEMS = [s for s in SYSTEMS if CAMPAIGN.systems[s].charges]
-DECOMPOSITIONS = {"water": None, "hcl": "hcl", "tio2-water": "water-layers"}
 ENVS = Path(workflow.basedir).parent / "envs"
 BASE_ENV = str(ENVS / "base.yaml")
 
@@ -153,9 +155,14 @@ def gate_labels(wildcards):
     return f"results/{wildcards.teacher}/{wildcards.system}/labels.nc"
 
 
+def get_decomposition(system):
+    """The group decomposition of a system's dipole current (system registry; None: no groups)."""
+    return system_spec(CAMPAIGN.systems[system].builder).decomposition
+
+
 def groups_option(wildcards):
-    """--groups of `lesdistill response` for the system's builder (HCl: hydronium; TiO2: water layers)."""
-    name = DECOMPOSITIONS[CAMPAIGN.systems[wildcards.system].builder]
+    """--groups of `lesdistill response` for the system (HCl: hydronium; TiO2: water layers)."""
+    name = get_decomposition(wildcards.system)
     return ["--groups", name] if name else []
 
 

@@ -1,7 +1,7 @@
 # Paper figures from every cell's ir.nc and response.nc (lesdistill figures), labelled for the report.
 FIGURE_FORMATS = CAMPAIGN.figures.formats
-DECOMPOSED_CELLS = [(t, s) for t, s in CELLS if DECOMPOSITIONS[CAMPAIGN.systems[s].builder]]
-DENSITY_CELLS = [(t, s) for t, s in CELLS if CAMPAIGN.systems[s].builder == "tio2-water"]
+DECOMPOSED_CELLS = [(t, s) for t, s in CELLS if get_decomposition(s)]
+DENSITY_CELLS = [(t, s) for t, s in DECOMPOSED_CELLS if decomposition(get_decomposition(s)).density_profile]
 FIGURES = (
     [f"results/figures/ir_{s}.{f}" for s in SYSTEMS for f in FIGURE_FORMATS]
     + [f"results/figures/bec_distributions.{f}" for f in FIGURE_FORMATS]
