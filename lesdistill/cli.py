@@ -6,12 +6,12 @@ import argparse
 import sys
 
 from . import __version__
-from .commands import (build_system, electrostatics, evaluate, figures, gate, ir, label, relax, response, sample,
+from .commands import (build_system, electrostatics, evaluate, figures, gate, ir, label, md, relax, response,
                        teachers, train)
 from .io.records import check_output, write_record
 from .teachers import TeacherUnavailableError
 
-COMMANDS = (build_system, teachers, relax, sample, label, train, gate, evaluate, response, ir, electrostatics, figures)
+COMMANDS = (build_system, teachers, relax, md, label, train, gate, evaluate, response, ir, electrostatics, figures)
 
 
 #: Failures caused by the input (files, options, environment): one line on stderr and exit code 2.

@@ -19,7 +19,7 @@ from ase.calculators.calculator import Calculator, all_changes
 from ase.stress import full_3x3_to_voigt_6_stress
 
 from lesdistill.cli import build_parser
-from lesdistill.commands import sample
+from lesdistill.commands import md as md_command
 from lesdistill.md import (MDGuardError, MDSettings, calculator_from_name, load_settings, partial_path, read_trajectory,
                            run_md, to_atoms, write_extxyz)
 from lesdistill.md import engine as md_engine
@@ -441,7 +441,7 @@ def test_cli_runs_and_reports(tmp_path, capsys):
                              "production_steps: 20\nsample_stride: 2\ncheckpoint_every: 10\n")
     args = build_parser().parse_args(["md", str(structure), "--calculator", "lj", "--settings", str(settings_file),
                               "-o", str(tmp_path / "md.nc"), "--extxyz", str(tmp_path / "md.extxyz")])
-    sample.run(args)
+    md_command.run(args)
     captured = capsys.readouterr()
     assert "10 frames of 32 atoms" in captured.out
     assert "steps/s" in captured.err and "ETA" in captured.err

@@ -24,3 +24,25 @@ rule label:
     shell:
         "{params.command:q} label {input.frames:q} --teacher {wildcards.teacher:q} {params.catalog:q} {params.split:q} "
         "{params.device:q} -o {output:q} > {log:q} 2>&1"
+
+
+use rule label as relabel with:
+    input:
+        frames=rules.explore.output,
+        catalog=catalog_input,
+    output:
+        "results/{teacher}/{system}/iteration{round}/labels.nc",
+    params:
+        device=device_option("relabel"),
+        command=lambda w: lesdistill(w.teacher),
+        catalog=catalog_option,
+        split=lambda w: [a for k, v in CAMPAIGN.iteration_label_split(int(w.round)).items()
+                         for a in (f"--{k.replace('_', '-')}", str(v))],
+    log:
+        "logs/relabel/{teacher}/{system}/{round}.log",
+    benchmark:
+        "results/benchmarks/relabel/{teacher}/{system}/{round}.tsv"
+    resources:
+        mem_mb=lambda wildcards, attempt: 8000 * attempt,
+        runtime=lambda wildcards, attempt: 240 * attempt,
+        gpu=gpus("relabel"),

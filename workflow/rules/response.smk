@@ -26,24 +26,3 @@ rule response:
         "lesdistill response {input.trajectory:q} --student {input.student:q} {params.groups:q} "
         "--epsilon-inf {params.epsilon_inf:q} --stride {params.stride:q} --bec-stride {params.bec_stride:q} "
         "--chunk {params.chunk:q} {params.device:q} -o {output:q} > {log:q} 2>&1"
-
-
-rule ir:
-    input:
-        "results/{teacher}/{system}/response.nc",
-    output:
-        "results/{teacher}/{system}/ir.nc",
-    params:
-        options=lambda w: CAMPAIGN.ir_settings(w.system).command_arguments(),
-    log:
-        "logs/ir/{teacher}/{system}.log",
-    benchmark:
-        "results/benchmarks/ir/{teacher}/{system}.tsv"
-    threads: 1
-    resources:
-        mem_mb=lambda wildcards, attempt: 4000 * attempt,
-        runtime=lambda wildcards, attempt: 30 * attempt,
-    conda:
-        BASE_ENV
-    shell:
-        "lesdistill ir {input:q} {params.options:q} -o {output:q} > {log:q} 2>&1"

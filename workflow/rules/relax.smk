@@ -24,30 +24,3 @@ rule relax:
     shell:
         "{params.command:q} relax {input.structure:q} --teacher {wildcards.teacher:q} {params.catalog:q} "
         "--fmax {params.fmax:q} --steps {params.steps:q} {params.device:q} -o {output:q} > {log:q} 2>&1"
-
-
-rule sample:
-    input:
-        structure=rules.relax.output,
-        settings="results/settings/{system}/sampling_md.yaml",
-        catalog=catalog_input,
-    output:
-        "results/{teacher}/{system}/sample.nc",
-    params:
-        device=device_option("sample"),
-        command=lambda w: lesdistill(w.teacher),
-        catalog=catalog_option,
-    log:
-        "logs/sample/{teacher}/{system}.log",
-    benchmark:
-        "results/benchmarks/sample/{teacher}/{system}.tsv"
-    threads: 2
-    resources:
-        mem_mb=lambda wildcards, attempt: 8000 * attempt,
-        runtime=lambda wildcards, attempt: 720 * attempt,
-        gpu=gpus("sample"),
-    conda:
-        teacher_env
-    shell:
-        "{params.command:q} md {input.structure:q} --teacher {wildcards.teacher:q} {params.catalog:q} "
-        "--settings {input.settings:q} {params.device:q} -o {output:q} > {log:q} 2>&1"
