@@ -1,7 +1,7 @@
 """JSON schema of the campaign config, generated from the pydantic models (stable, sorted output).
 
 Regenerate after changing a model:  ``python -m lesdistill.config --schema workflow/schemas/config.schema.json``
-(``tests/test_config.py`` fails while the committed file differs from the generated one).
+(``tests/config/test_config.py`` fails while the committed file differs from the generated one).
 
 The pydantic schema is adapted for Snakemake's ``snakemake.utils.validate``, which fills in schema
 defaults while it validates: discriminated unions become ``if``/``then`` on the tag (a ``oneOf``

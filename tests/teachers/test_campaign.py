@@ -19,7 +19,7 @@ import yaml
 from lesdistill.teachers.checkpoints import sha256_of
 
 from ..helpers import tiny_workflow_config
-from ..test_workflow import run_snakemake
+from ..workflow.test_workflow import run_snakemake
 
 pytestmark = [pytest.mark.teachers,
               pytest.mark.skipif("LESDISTILL_TEACHER_PYTHON" not in os.environ,

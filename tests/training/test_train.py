@@ -17,7 +17,7 @@ from lesdistill.training import TrainSettings, load_train_settings, train
 from lesdistill.training import trainer as trainer_module
 from lesdistill.training.data import fit_element_energies, load_datasets, load_frames
 
-from .helpers import write_perturbed_waters
+from ..helpers import write_perturbed_waters
 
 MODEL = {"backbone": "cace", "backbone_config": {"atomic_numbers": [1, 8], "cutoff": 3.5, "n_radial": 4,
                                                  "n_embed": 2, "n_channels": 4, "l_max": 2, "nu_max": 2,

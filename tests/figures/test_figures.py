@@ -2,7 +2,7 @@
 PDF and PNG of the right size, the tables hold the numbers, the parity statistics are right, bad input
 exits 2 naming the file.
 
-``python -m tests.test_figures [FOLDER]`` renders every figure from the same data (default
+``python -m tests.figures.test_figures [FOLDER]`` renders every figure from the same data (default
 /tmp/figures_preview) for looking at them.
 """
 

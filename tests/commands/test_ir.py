@@ -12,7 +12,7 @@ import xarray as xr
 
 from lesdistill.cli import main
 from lesdistill.spectra import WATER_BANDS
-from tests.test_spectra import DT_FS, sinusoids
+from tests.spectra.test_spectra import DT_FS, sinusoids
 
 N_FRAMES = 20000
 BLOCK_FS = 1250.0  # 5000 frames: the paper's block

@@ -14,7 +14,7 @@ from lesdistill.cli import main
 from lesdistill.md import partial_path, read_trajectory
 from lesdistill.systems import water_box
 
-from .helpers import kill_after_frames
+from ..helpers import kill_after_frames
 
 SETTINGS = ("ensemble: nvt\nthermostat: bussi\ntimestep_fs: 0.5\ntemperature_K: 300\nthermostat_time_fs: 10\n"
             "equilibration_steps: 2\nproduction_steps: {steps}\nsample_stride: 2\ncheckpoint_every: 4\nseed: 11\n")

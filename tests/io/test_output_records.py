@@ -130,7 +130,7 @@ def test_an_unfinished_run_without_a_recorded_chunk_does_not_block_the_next(tmp_
 
 def _entry_point(arguments: list[str], folder: Path) -> subprocess.CompletedProcess:
     """Run the installed ``lesdistill`` console script (this checkout first on PYTHONPATH)."""
-    environment = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    environment = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
     script = Path(sys.executable).with_name("lesdistill")
     return subprocess.run([str(script), *arguments], cwd=folder, capture_output=True, text=True, env=environment,
                           timeout=120)

@@ -9,7 +9,7 @@ import torch
 
 from lesdistill.electrostatics import born_effective_charges, ewald_energy, point_charge_energy
 
-from .helpers import random_structure
+from ..helpers import random_structure
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import torch
 
 from lesdistill.electrostatics import born_effective_charges, polarization
 
-from .helpers import random_structure
+from ..helpers import random_structure
 
 
 def flux_charges(positions: torch.Tensor, base: torch.Tensor, width: float = 0.8, strength: float = 0.3) -> torch.Tensor:

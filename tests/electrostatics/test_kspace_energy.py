@@ -11,7 +11,7 @@ import torchpme
 
 from lesdistill.electrostatics import HALF_INV_EPS0, HALF_INV_EPS0_LEGACY, ewald_energy, les_kvectors
 
-from .helpers import random_structure
+from ..helpers import random_structure
 from .reference_les import les_energy_open, les_energy_periodic
 
 

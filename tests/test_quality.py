@@ -15,7 +15,7 @@ from lesdistill.quality import QualitySettings, judge, molecular_net_charges, re
 from lesdistill.systems import water_box
 from lesdistill.training import evaluate_student, train
 
-from .test_train import MODEL, dataset, settings  # noqa: F401 (the module fixture)
+from .training.test_train import MODEL, dataset, settings  # noqa: F401 (the module fixture)
 
 PROBE_MD = MDSettings(ensemble="nvt", thermostat="bussi", timestep_fs=0.5, temperature_K=300, thermostat_time_fs=50,
                       equilibration_steps=0, production_steps=10, max_temperature_K=5000)

@@ -16,7 +16,7 @@ from lesdistill.teachers import SPCFwCalculator, TeacherSpec, TeacherUnavailable
 from lesdistill.io import sha256_of
 from lesdistill.teachers.spcfw import ANGLE_K, ANGLE_THETA0, BOND_K, BOND_R0, LJ_EPSILON, LJ_SIGMA
 
-from .helpers import central_difference
+from ..helpers import central_difference
 
 
 def water_molecule(centre, angle_deg: float = 104.5, bond: float = 0.96, rotate: float = 0.0) -> np.ndarray:
@@ -40,7 +40,7 @@ def test_catalog_is_complete_and_valid():
     assert families == {"chgnet", "sevenn", "xtb", "mace", "fairchem", "fairchem_v1", "orb", "pet", "so3lr", "reference"}
     for spec in catalog.values():
         assert spec.level_of_theory and spec.training_set and spec.licence
-        assert os.path.exists(os.path.join(os.path.dirname(__file__), "..", "envs", f"{spec.env}.yaml")), spec.env
+        assert os.path.exists(os.path.join(os.path.dirname(__file__), "..", "..", "envs", f"{spec.env}.yaml")), spec.env
     assert catalog["uma-m-omol"].needs_charge_and_spin and not catalog["chgnet-0.3.0"].needs_charge_and_spin
 
 

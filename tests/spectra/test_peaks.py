@@ -17,7 +17,7 @@ from lesdistill.spectra import (
 )
 from lesdistill.spectra.ir import SPEED_OF_LIGHT_CM_S
 from lesdistill.spectra.peaks import check_bands, peak_statistics_over_blocks
-from tests.test_spectra import DT_FS, sinusoids
+from tests.spectra.test_spectra import DT_FS, sinusoids
 
 OPTION_SETS = [
     {},

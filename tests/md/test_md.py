@@ -28,7 +28,7 @@ from lesdistill.md.checkpoint import checkpoint_path, load_checkpoint
 from lesdistill.progress import Progress
 from lesdistill.md.trajectory import append_frames, count_frames, read_frames, truncate_frames
 
-from .helpers import kill_after_frames
+from ..helpers import kill_after_frames
 
 QUIET = 10**9  # log_every that silences the per-step log lines
 

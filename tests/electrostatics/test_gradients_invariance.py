@@ -8,7 +8,7 @@ import torch
 from lesdistill.autodiff import energy_forces_stress
 from lesdistill.electrostatics import ewald_energy
 
-from .helpers import central_difference, random_structure
+from ..helpers import central_difference, random_structure
 
 
 def les(positions, cell, charges, **kw):

@@ -8,7 +8,7 @@ import torch
 from lesdistill.electrostatics import ewald_energy
 from lesdistill.electrostatics.pme import DEFAULT_MESH_FRACTION, LESKernelPotential, mesh_shape
 
-from .helpers import random_structure
+from ..helpers import random_structure
 
 
 def energy_and_forces(positions, cell, charges, **options):

@@ -17,9 +17,9 @@ import yaml
 
 from lesdistill.md.reader import read_trajectory
 
-from .helpers import kill_after_frames, tiny_workflow_config
+from ..helpers import kill_after_frames, tiny_workflow_config
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SNAKEMAKE = Path(sys.executable).parent / "snakemake"
 
 

@@ -14,7 +14,7 @@ from lesdistill.config import CampaignConfig, load_config, schema_text
 from lesdistill.config.__main__ import main as config_main
 from lesdistill.teachers import load_catalog
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = ROOT / "workflow" / "schemas" / "config.schema.json"
 DEMO = ROOT / "config" / "demo.yaml"
 PAPER = ROOT / "config" / "config.yaml"

@@ -17,10 +17,10 @@ from lesdistill.figures.style import system_name
 from lesdistill.systems.arguments import parameters_from_args
 from lesdistill.systems.registry import PLUGIN_VARIABLE, SYSTEMS, system_spec
 
-from .helpers import tiny_workflow_config
-from .test_workflow import ROOT, run_snakemake
+from ..helpers import tiny_workflow_config
+from ..workflow.test_workflow import ROOT, run_snakemake
 
-TOY = {PLUGIN_VARIABLE: "tests.toy_system", "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT),
+TOY = {PLUGIN_VARIABLE: "tests.systems.toy_system", "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT),
                                                                                           os.environ.get("PYTHONPATH")]))}
 
 
@@ -50,7 +50,7 @@ def test_an_unknown_builder_gets_one_line_naming_the_known_ones():
 
 
 def test_a_registered_toy_system_runs_from_build_system_to_the_ir_figure(tmp_path):
-    """One entry (tests/toy_system.py) and nothing else: the config accepts it, build-system builds it,
+    """One entry (tests/systems/toy_system.py) and nothing else: the config accepts it, build-system builds it,
     the whole chain runs, the IR stage compares with the entry's reference, the figure is drawn."""
     env = {**os.environ, **TOY}
     help_text = subprocess.run([sys.executable, "-m", "lesdistill.cli", "build-system", "water-grid", "--help"],

@@ -17,7 +17,7 @@ from lesdistill.md.reader import read_trajectory
 from lesdistill.models.student import Student, save_student
 from lesdistill.teachers import load_teacher, resolve
 
-from .helpers import write_perturbed_waters
+from ..helpers import write_perturbed_waters
 
 MODEL = {"backbone": "cace", "backbone_config": {"atomic_numbers": [1, 8], "cutoff": 3.0, "n_radial": 3,
                                                  "n_embed": 2, "n_channels": 3, "l_max": 1, "nu_max": 2,

@@ -9,7 +9,7 @@ import torch
 
 from lesdistill.electrostatics import point_charge_energy
 
-from .helpers import central_difference, random_structure
+from ..helpers import central_difference, random_structure
 
 UNIT_COULOMB = 2 * math.pi  # 1/(2ε0) that makes 1/(4πε0) = 1
 
