@@ -18,7 +18,7 @@ import xarray as xr
 from ..autodiff import energy_forces_stress
 from ..device import add_device_option, resolve_device, synchronize
 from ..electrostatics import born_effective_charges, ewald_energy, point_charge_energy
-from ..config.models import CaceStudent, SystemSection
+from ..config import CaceStudent, SystemSection
 from ..io.atomic import atomic_path
 from ..io.records import MadeFrom
 from ..io.structures import read_structures

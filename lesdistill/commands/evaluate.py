@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ..config.models import SystemSection
+from ..config import SystemSection
 from ..device import add_device_option, resolve_device
 from ..evaluation import dataset_errors, write_metrics
 from ..evaluation.bec_parity import compare_becs

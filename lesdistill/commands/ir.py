@@ -11,7 +11,7 @@ import argparse
 import math
 from pathlib import Path
 
-from ..config.models import IRConfig
+from ..config import IRConfig
 from ..io.records import MadeFrom
 from ..spectra.analysis import ir_dataset, write_ir
 from ..spectra.peaks import BAND_SETS

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
-from ..config.models import LabellingConfig
+from ..config import LabellingConfig
 from ..io.records import MadeFrom
 from ..label import SPLIT_NAMES, export_extxyz, label_frames
 from .options import check_options, made_from_args

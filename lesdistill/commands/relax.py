@@ -9,7 +9,7 @@ import ase.io
 import numpy as np
 from ase.optimize import BFGS
 
-from ..config.models import SamplingConfig
+from ..config import SamplingConfig
 from ..io.atomic import atomic_path
 from ..io.records import MadeFrom
 from ..io.structures import read_structures

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ..config.models import ResponseConfig, SystemSection
+from ..config import ResponseConfig, SystemSection
 from ..decomposition import WATER_LAYER_CUTS
 from ..device import add_device_option
 from ..io.records import MadeFrom

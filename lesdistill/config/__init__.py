@@ -5,24 +5,18 @@
     campaign.cells()                                       # [(teacher, system), ...]
     campaign.md_settings("water", "student")               # resolved MDSettings
 
-Schema: ``python -m lesdistill.config --schema workflow/schemas/config.schema.json``.
+One module per section on the shared base of ``fields``: ``teachers``, ``systems`` (generated from the
+system registry), ``student``, ``stages``; the cross-field checks in ``checks``; the whole campaign and
+its settings API in ``campaign``. Schema: ``python -m lesdistill.config --schema workflow/schemas/config.schema.json``.
 """
 
 from .loader import format_errors, load_config, read_config_file
-from .models import (
-                     CaceStudent,
-                     CampaignConfig,
-                     FiguresConfig,
-                     FinetuneConfig,
-                     IRConfig,
-                     IterativeConfig,
-                     LabellingConfig,
-                     MaceStudent,
-                     ResponseConfig,
-                     SamplingConfig,
-                     SystemSection,
-                     TeacherOverride,
-)
+from .campaign import CampaignConfig
+from .stages import (FiguresConfig, FinetuneConfig, IRConfig, IterativeConfig, LabellingConfig, ResponseConfig,
+                     SamplingConfig)
+from .student import CaceStudent, MaceStudent
+from .systems import SystemSection
+from .teachers import TeacherOverride
 from .schema import config_schema, schema_text, write_schema
 
 __all__ = [

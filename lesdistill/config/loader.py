@@ -17,7 +17,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from ..io.documents import load_mapping
-from .models import CampaignConfig
+from .campaign import CampaignConfig
 
 MISSING = "(missing)"
 

@@ -17,7 +17,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from .models import CampaignConfig
+from .campaign import CampaignConfig
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 COMMAND = "python -m lesdistill.config --schema workflow/schemas/config.schema.json"
@@ -52,7 +52,7 @@ def config_schema() -> dict[str, Any]:
     schema = _adapt(CampaignConfig.model_json_schema(mode="validation"))
     schema["$schema"] = DRAFT
     schema["title"] = "lesdistill campaign config"
-    schema["$comment"] = f"Generated from lesdistill.config.models; do not edit. Regenerate: {COMMAND}"
+    schema["$comment"] = f"Generated from lesdistill.config (the section models); do not edit. Regenerate: {COMMAND}"
     return schema
 
 

@@ -12,7 +12,7 @@ import xarray as xr
 import yaml
 
 from lesdistill.cli import build_parser
-from lesdistill.config.models import SYSTEM_SECTIONS
+from lesdistill.config.systems import SYSTEM_SECTIONS
 from lesdistill.figures.style import system_name
 from lesdistill.systems.arguments import parameters_from_args
 from lesdistill.systems.registry import PLUGIN_VARIABLE, SYSTEMS, system_spec
