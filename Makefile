@@ -9,7 +9,7 @@ CORES ?= 2
 STACKS := fairchem orb pet sevenn so3lr
 V1 := .venv-fairchem-v1
 
-.PHONY: demo test test-gpu test-slurm test-teachers test-teachers-v1 benchmark benchmark-gpu benchmark-distill \
+.PHONY: demo test test-fast test-gpu test-slurm test-teachers test-teachers-v1 benchmark benchmark-gpu benchmark-distill \
 	clean-results env-mace env-base env-fairchem-v1 $(STACKS:%=env-%)
 
 # base stack: lesdistill, its tests, and the teachers that share it (CHGNet, tblite, MACE)
@@ -49,6 +49,10 @@ demo: $(BIN)/.installed
 ## test: run the whole default test suite (SevenNet tests run in their own environment)
 test: $(BIN)/.installed $(SEVENN_VENV)/bin/.installed
 	LESDISTILL_SEVENN_PYTHON="$(abspath $(SEVENN_VENV))/bin/python" $(BIN)/python -m pytest
+
+## test-fast: the suite without the tests marked slow (about 4 min on 2 cores; for development: `make test` stays the CI command)
+test-fast: $(BIN)/.installed
+	$(BIN)/python -m pytest -m 'not slow and not teachers'
 
 ## test-teachers: every stack's environment (built or reused), and in each the random-weight adapter tests and a CLI label run (tests/teachers/, ~15 min)
 TEACHER_PYTEST := -m pytest -m teachers tests/teachers -q -p no:cacheprovider
