@@ -13,7 +13,7 @@ from ..training import evaluate_student, load_train_settings, train
 from .options import made_from_args
 
 NAME = "train"
-MODEL_KEYS = {"backbone", "backbone_config", "head_config", "sigma", "dl", "use_les"}
+MODEL_KEYS = {"backbone", "backbone_config", "head_config", "sigma", "dl", "use_les", "remove_self_interaction"}
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
@@ -22,7 +22,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                         help="labelled frames: `lesdistill label` netCDF, or extxyz with energies/forces; several "
                              "files of the same atoms are trained on together (e.g. iterative rounds)")
     parser.add_argument("--model", type=Path, default=None,
-                        help=f"YAML: backbone ({', '.join(sorted(BACKBONES))}), backbone_config, sigma, dl, use_les")
+                        help=f"YAML: backbone ({', '.join(sorted(BACKBONES))}), backbone_config, sigma, dl, use_les, "
+                        "remove_self_interaction")
     parser.add_argument("--init", type=Path, default=None,
                         help="start from this student: fine-tuning, or an iterative round (E0s refitted to the data)")
     parser.add_argument("--compare", type=Path, default=None,
@@ -41,7 +42,7 @@ def read_model_config(path: Path) -> dict:
     unknown, missing = set(config) - MODEL_KEYS, {"backbone", "backbone_config"} - set(config)
     if unknown or missing:
         raise ValueError(f"{path}: needs backbone and backbone_config and may hold head_config, sigma, dl, "
-                         f"use_les; missing {sorted(missing)}, unknown {sorted(unknown)}")
+                         f"use_les, remove_self_interaction; missing {sorted(missing)}, unknown {sorted(unknown)}")
     return config
 
 

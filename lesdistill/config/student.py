@@ -52,6 +52,8 @@ class _StudentBase(Section):
     sigma: float = Field(1.0, gt=0, description="LES Gaussian smearing σ (Å)")
     dl: float = Field(2.0, gt=0, description="LES k-space resolution: k cutoff 2π/dl (Å)")
     use_les: bool = Field(True, description="False trains the short-range backbone alone (ablation)")
+    remove_self_interaction: bool = Field(True, description="subtract the Gaussian self energy of the latent charges "
+                                          "from E_LES (false: keep it, as the paper's TiO2–water students do)")
 
     def model_file(self, atomic_numbers: list[int] | None = None) -> dict[str, Any]:
         """The mapping ``lesdistill train --model`` reads (atomic numbers filled in when given)."""

@@ -31,7 +31,7 @@ class Student(nn.Module):
 
     def __init__(self, backbone: str, backbone_config: dict, head_config: dict | None = None,
                  element_energies: dict[int, float] | None = None, sigma: float = 1.0, dl: float = 2.0,
-                 use_les: bool = True, charge_sign: float = 1.0):
+                 use_les: bool = True, remove_self_interaction: bool = True, charge_sign: float = 1.0):
         super().__init__()
         if backbone not in BACKBONES:
             raise ValueError(f"unknown backbone {backbone!r}; known: {sorted(BACKBONES)}")
@@ -44,12 +44,14 @@ class Student(nn.Module):
         self.register_buffer("element_energies", energies)
         self.register_buffer("charge_sign", torch.tensor(float(charge_sign)))
         self.backbone_name, self.sigma, self.dl, self.use_les = backbone, sigma, dl, use_les
+        self.remove_self_interaction = remove_self_interaction
 
     @property
     def config(self) -> dict:
         """Everything but the weights, as plain Python values."""
         return {"backbone": self.backbone_name, "backbone_config": self.backbone.config,
-                "head_config": self.head.config, "sigma": self.sigma, "dl": self.dl, "use_les": self.use_les}
+                "head_config": self.head.config, "sigma": self.sigma, "dl": self.dl, "use_les": self.use_les,
+                "remove_self_interaction": self.remove_self_interaction}
 
     def forward(self, positions: torch.Tensor, numbers: torch.Tensor, cell: torch.Tensor | None,
                 batch: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
@@ -64,7 +66,8 @@ class Student(nn.Module):
             n_structures = int(batch[-1]) + 1 if cell is None or cell.dim() == 2 else cell.shape[0]
             energy = atom_energy.new_zeros(n_structures).index_add(0, batch, atom_energy)
         if self.use_les:
-            energy = energy + ewald_energy(positions, cell, charges, sigma=self.sigma, dl=self.dl, batch=batch)
+            energy = energy + ewald_energy(positions, cell, charges, sigma=self.sigma, dl=self.dl, batch=batch,
+                                           remove_self_interaction=self.remove_self_interaction)
         return {"energy": energy, "atom_energy": atom_energy, "charges": charges}
 
     def latent_charges(self, positions: torch.Tensor, numbers: torch.Tensor, cell: torch.Tensor | None,
