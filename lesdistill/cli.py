@@ -3,28 +3,34 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 
 from . import __version__
-from .commands import (build_system, electrostatics, evaluate, figures, gate, ir, label, md, relax, response,
-                       teachers, train)
 from .io.records import check_output, write_record
 from .teachers import TeacherUnavailableError
 
-COMMANDS = (build_system, teachers, relax, md, label, train, gate, evaluate, response, ir, electrostatics, figures)
+#: command name → module in lesdistill.commands, in the order of ``lesdistill --help``
+COMMANDS = {"build-system": "build_system", "teachers": "teachers", "relax": "relax", "md": "md", "label": "label",
+            "train": "train", "gate": "gate", "evaluate": "evaluate", "response": "response", "ir": "ir",
+            "electrostatics": "electrostatics", "figures": "figures"}
 
 
 #: Failures caused by the input (files, options, environment): one line on stderr and exit code 2.
 EXPECTED_ERRORS = (ValueError, OSError, TeacherUnavailableError, MemoryError)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
+    """The parser of every command, or, when ``argv`` names one, of that command alone (a job then
+    imports only what its command needs: no matplotlib for MD, for instance)."""
     parser = argparse.ArgumentParser(prog="lesdistill", description=__doc__)
     parser.add_argument("--version", action="version", version=f"lesdistill {__version__}")
     parser.add_argument("--debug", action="store_true",
                         help="show the full traceback of a failure instead of one line")
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for command in COMMANDS:
+    named = next((word for word in argv or () if not word.startswith("-")), None)
+    for name in [named] if named in COMMANDS else COMMANDS:
+        command = importlib.import_module(f".commands.{COMMANDS[name]}", __package__)
         subparser = command.add_parser(subparsers)
         subparser.set_defaults(handler=command.run, made_from=getattr(command, "made_from", None))
         if hasattr(command, "made_from"):
@@ -45,7 +51,8 @@ def one_line(error: BaseException) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """Run one command; expected failures print ``lesdistill COMMAND: error: …`` and return 2."""
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    args = build_parser(argv).parse_args(argv)
     try:
         run(args)
     except EXPECTED_ERRORS as error:
