@@ -40,8 +40,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import RESULTS, machine  # noqa: E402
 
 from lesdistill import StudentCalculator  # noqa: E402
-from lesdistill.cli import build_parser  # noqa: E402
-from lesdistill.commands.build_system import build  # noqa: E402
 from lesdistill.config import load_config  # noqa: E402
 from lesdistill.device import resolve_device, synchronize  # noqa: E402
 from lesdistill.electrostatics import ewald_energy  # noqa: E402
@@ -64,8 +62,8 @@ def systems(quick: bool) -> dict[str, Atoms]:
     """The benchmark structures by name (atom count in the name)."""
     if quick:
         return {"water-24": water_box(8, seed=1)}
-    args = build_parser().parse_args(["build-system", *PAPER.systems["tio2-water"].build_arguments(), "-o", "-"])
-    return {"water-192": water_box(64, seed=1), "water-1536": water_box(512, seed=1), "tio2-water-8748": build(args)}
+    return {"water-192": water_box(64, seed=1), "water-1536": water_box(512, seed=1),
+            "tio2-water-8748": PAPER.systems["tio2-water"].build()}
 
 
 def student_configs(quick: bool, elements: list[int]) -> dict[str, dict]:

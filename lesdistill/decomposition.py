@@ -27,6 +27,12 @@ from .systems.water import WATER_MOLAR_MASS
 HCL_GROUPS = ("hydronium", "first_shell", "bulk_water", "chloride")
 #: Layer boundaries (Å) of the water O distance from the nearest TiO2(101) surface plane.
 WATER_LAYER_CUTS = (1.725, 3.725, 6.025)
+#: Surface planes of a slab: the mean height of its outermost layer (the paper's), or its outermost atom.
+SURFACES = ("mean-layer", "outermost")
+#: Which atoms are the slab in a trajectory: found on the first frame and kept (the paper's), or on every frame.
+SLAB_CHOICES = ("first-frame", "per-frame")
+#: Thickness (Å) of the outermost slab layer whose mean height is the "mean-layer" surface plane.
+SURFACE_LAYER_A = 1.0
 #: An O atom with at least 2 H within this distance (Å) is a water oxygen (slab detection).
 WATER_OH_CUTOFF = 1.25
 #: Number of surfaces of a periodic slab (water above the top and, through the boundary, below the bottom).
@@ -283,20 +289,32 @@ def _slab_and_owners(positions: np.ndarray, cell: np.ndarray, numbers: np.ndarra
     return slab, owner
 
 
+def slab_atoms(positions, cell, numbers) -> np.ndarray:
+    """(N,) bool: the slab atoms of one frame (Ti and every O with fewer than 2 H within
+    :data:`WATER_OH_CUTOFF` Å, and the H of those O), e.g. from the first frame of a trajectory, to be
+    kept as ``slab_mask`` for every frame (as the paper does) instead of being found again per frame."""
+    positions = _check_positions(positions)
+    numbers = _check_numbers(numbers, len(positions))
+    return _slab_and_owners(positions, _check_cell(cell, required=True), numbers, None)[0]
+
+
 def _plane_atoms(slab: np.ndarray, numbers: np.ndarray) -> np.ndarray:
     """Slab atoms that define the surface planes: the non-H ones (all slab atoms if the slab is only H)."""
     heavy = slab & (numbers != _H)
     return heavy if heavy.any() else slab
 
 
-def _surface_distances(positions: np.ndarray, cell: np.ndarray, slab: np.ndarray, axis: int) -> tuple[np.ndarray, float]:
+def _surface_distances(positions: np.ndarray, cell: np.ndarray, slab: np.ndarray, axis: int,
+                       surface: str = "outermost", layer_width: float = SURFACE_LAYER_A) -> tuple[np.ndarray, float]:
     """Distance (N,) Å of every atom along the slab normal from the nearest surface plane, and the area (Å²).
 
     The normal is perpendicular to the two lattice vectors other than ``axis``; heights along it
     are periodic with period V/area. ``slab`` (N,) marks the atoms defining the slab (no H: a
     hydroxyl H must not move the plane). The slab's extent is the complement of the widest empty
-    interval between their heights (the water gap); the two surface planes are the outermost slab
-    atoms (Ti or O) bounding that gap on each side. Atoms inside the slab's extent get 0.
+    interval between their heights (the water gap). The surface plane on each side of the gap is,
+    with ``surface="outermost"``, the outermost slab atom (Ti or O); with ``"mean-layer"``, the mean
+    height of the outermost layer: the slab atoms within ``layer_width`` Å of the outermost one.
+    Atoms between the two planes through the slab get 0.
     """
     others = [k for k in range(3) if k != axis]
     area = float(np.linalg.norm(np.cross(cell[others[0]], cell[others[1]])))
@@ -306,6 +324,14 @@ def _surface_distances(positions: np.ndarray, cell: np.ndarray, slab: np.ndarray
     gaps = np.diff(np.append(planes, planes[0] + period))
     widest = int(np.argmax(gaps))
     top, gap = planes[widest], gaps[widest]
+    if surface == "mean-layer":
+        depth_top = np.mod(top - planes, period)  # depth of each slab atom below the top surface
+        depth_bottom = np.mod(planes - (top + gap), period)  # height above the bottom surface
+        sink_top = depth_top[depth_top <= layer_width].mean()
+        sink_bottom = depth_bottom[depth_bottom <= layer_width].mean()
+        top, gap = top - sink_top, gap + sink_top + sink_bottom
+    elif surface != "outermost":
+        raise ValueError(f"surface must be one of {', '.join(SURFACES)}, got {surface!r}")
     above = np.mod(heights - top, period)  # distance above the top surface
     inside_gap = above <= gap
     distance = np.where(inside_gap, np.minimum(above, gap - above), 0.0)
@@ -313,14 +339,16 @@ def _surface_distances(positions: np.ndarray, cell: np.ndarray, slab: np.ndarray
 
 
 def water_layer_groups(positions, cell, numbers, cuts=WATER_LAYER_CUTS, axis: int = 2,
-                       slab_mask=None) -> tuple[np.ndarray, tuple[str, ...]]:
+                       slab_mask=None, surface: str = "outermost") -> tuple[np.ndarray, tuple[str, ...]]:
     """(labels (N,) int64, names) for a periodic slab in water; label k is ``names[k]``.
 
     names = ("slab", "layer_1", …, "layer_<len(cuts)>", "bulk"). Water O at distance d (Å) from the
     nearest surface plane get layer k for cuts[k−2] ≤ d < cuts[k−1] (layer_1 from 0, bulk for
     d ≥ cuts[−1]); every H takes the label of its nearest O, so whole water molecules share the
     label of their O. The surface plane on each side of the slab is the outermost slab atom (Ti or
-    slab O) along the normal — for anatase (101) the 2-fold bridging O. Both interfaces count:
+    slab O) along the normal — for anatase (101) the 2-fold bridging O — or, with
+    ``surface="mean-layer"``, the mean height of the outermost slab layer (atoms within
+    :data:`SURFACE_LAYER_A` Å of the outermost one). Both interfaces count:
     water above the top surface and, through the periodic boundary, below the bottom surface.
 
     ``axis``: the lattice vector crossing the slab (the normal is perpendicular to the other two).
@@ -341,7 +369,7 @@ def water_layer_groups(positions, cell, numbers, cuts=WATER_LAYER_CUTS, axis: in
         raise ValueError(f"cuts must be positive and strictly increasing (Å), got {cuts.tolist()}")
     slab_mask = _check_slab_mask(slab_mask, len(numbers))
     slab, owner = _slab_and_owners(positions, cell, numbers, slab_mask)
-    distance, _ = _surface_distances(positions, cell, _plane_atoms(slab, numbers), axis)
+    distance, _ = _surface_distances(positions, cell, _plane_atoms(slab, numbers), axis, surface)
     layer = 1 + np.searchsorted(cuts, distance[owner], side="right")
     labels = np.where(slab, 0, layer).astype(np.int64)
     names = ("slab", *(f"layer_{k + 1}" for k in range(len(cuts))), "bulk")
@@ -349,7 +377,7 @@ def water_layer_groups(positions, cell, numbers, cuts=WATER_LAYER_CUTS, axis: in
 
 
 def water_density_profile(positions, cell, numbers, axis: int = 2, bin_width: float = 0.1,
-                          slab_mask=None) -> tuple[np.ndarray, np.ndarray]:
+                          slab_mask=None, surface: str = "outermost") -> tuple[np.ndarray, np.ndarray]:
     """(distance (B,) Å bin centres, density (B,) g/cm³) of water vs distance from the nearest surface.
 
     Each water molecule (a non-slab O; slab as in :func:`water_layer_groups`) counts the mass of
@@ -357,7 +385,7 @@ def water_density_profile(positions, cell, numbers, axis: int = 2, bin_width: fl
     ``bin_width`` Å run from 0 past the largest distance present; the count in a bin is divided by
     the lateral area (|a×b| for axis 2) × bin_width × 2 surfaces, so Σ density · bin_width · area
     · 2 / m_H2O = number of water molecules. positions (N, 3) or (F, N, 3) (averaged over frames),
-    cell (3, 3) or (F, 3, 3), numbers (N,).
+    cell (3, 3) or (F, 3, 3), numbers (N,); ``surface`` as in :func:`water_layer_groups`.
     """
     positions = _check_positions(positions, allow_frames=True)
     frames = positions if positions.ndim == 3 else positions[None]
@@ -371,7 +399,7 @@ def water_density_profile(positions, cell, numbers, axis: int = 2, bin_width: fl
     per_frame = []
     for frame, frame_cell in zip(frames, cells):
         slab, _ = _slab_and_owners(frame, frame_cell, numbers, slab_mask)
-        distance, area = _surface_distances(frame, frame_cell, _plane_atoms(slab, numbers), axis)
+        distance, area = _surface_distances(frame, frame_cell, _plane_atoms(slab, numbers), axis, surface)
         per_frame.append((distance[(numbers == _O) & ~slab], area))
     largest = max((d.max() for d, _ in per_frame if len(d)), default=0.0)
     n_bins = int(np.floor(largest / bin_width)) + 1

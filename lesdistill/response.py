@@ -30,7 +30,8 @@ import torch
 
 from .chunked_output import finish, partial_path, record_progress, resume
 from .device import ChunkedEvaluation, resolve_device
-from .decomposition import HCL_GROUPS, WATER_LAYER_CUTS, hcl_groups, water_density_profile, water_layer_groups
+from .decomposition import (HCL_GROUPS, SLAB_CHOICES, SURFACES, WATER_LAYER_CUTS, hcl_groups, slab_atoms, water_density_profile,
+                            water_layer_groups)
 from .electrostatics import born_effective_charges, current_contributions
 from .io.atomic import atomic_path, fsync
 from .md.reader import read_trajectory
@@ -47,20 +48,31 @@ DENSITY_MAX_A = 20.0
 
 @dataclass(frozen=True)
 class Decomposition:
-    """Per-frame atom labels: ``assign(positions (N, 3), cell (3, 3) | None, numbers (N,)) → (N,) int``."""
+    """Per-frame atom labels: ``assign(positions (N, 3), cell (3, 3) | None, numbers (N,)) → (N,) int``;
+    ``profile`` (water-layers): the water density profile of one frame, ``(positions, cell, numbers) →
+    (distance (B,) Å, density (B,) g/cm³)``, with the same surface planes and slab atoms."""
 
     names: tuple[str, ...]
     assign: Callable[[np.ndarray, np.ndarray | None, np.ndarray], np.ndarray]
-    density_profile: bool = False
+    profile: Callable[[np.ndarray, np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]] | None = None
+
+    @property
+    def density_profile(self) -> bool:
+        return self.profile is not None
 
 
-def decomposition(name: str, layer_cuts: tuple[float, ...] = WATER_LAYER_CUTS) -> Decomposition:
-    """The decomposition called ``name`` (one of :data:`DECOMPOSITIONS`)."""
+def decomposition(name: str, layer_cuts: tuple[float, ...] = WATER_LAYER_CUTS, surface: str = "outermost",
+                  slab_mask: np.ndarray | None = None) -> Decomposition:
+    """The decomposition called ``name`` (one of :data:`DECOMPOSITIONS`); for water-layers, the surface
+    planes (:data:`lesdistill.decomposition.SURFACES`) and a fixed slab mask (None: found per frame)."""
     if name == "hcl":
         return Decomposition(HCL_GROUPS, hcl_groups)
     if name == "water-layers":
         names = ("slab", *(f"layer_{k + 1}" for k in range(len(layer_cuts))), "bulk")
-        return Decomposition(names, lambda p, c, z: water_layer_groups(p, c, z, cuts=layer_cuts)[0], True)
+        return Decomposition(
+            names, lambda p, c, z: water_layer_groups(p, c, z, cuts=layer_cuts, slab_mask=slab_mask, surface=surface)[0],
+            lambda p, c, z: water_density_profile(p, c, z, bin_width=DENSITY_BIN_A, slab_mask=slab_mask,
+                                                  surface=surface))
     raise ValueError(f"unknown decomposition {name!r}; known: {', '.join(DECOMPOSITIONS)}")
 
 
@@ -94,16 +106,21 @@ def frame_becs(model, positions: np.ndarray, cells: np.ndarray | None, numbers: 
 def response_along_trajectory(trajectory: Path | str, student: Path | str, output: Path | str, *, stride: int = 1,
                               bec_stride: int = 10, epsilon_inf: float = 1.0, chunk: int = 16,
                               groups: str | None = None, layer_cuts: tuple[float, ...] = WATER_LAYER_CUTS,
+                              surface: str = SURFACES[0], slab: str = SLAB_CHOICES[0],
                               device: str = "auto", overwrite: bool = False) -> Path:
     """Write ``output`` (netCDF): current (and group currents) on every ``stride``-th frame, BEC
     statistics on every ``bec_stride``-th of those; resumable, also on another device (``overwrite``
-    discards unfinished work of other settings instead of refusing)."""
+    discards unfinished work of other settings instead of refusing). With ``groups="water-layers"``:
+    ``surface`` planes ("mean-layer": mean height of the outermost slab layer, or "outermost") and
+    ``slab`` atoms ("first-frame": found on the first frame and kept, or "per-frame"); the defaults
+    are the paper's."""
     trajectory, student, output = Path(trajectory), Path(student), Path(output)
     if stride < 1 or chunk < 1 or bec_stride < 1:
         raise ValueError(f"stride, bec_stride and chunk must be positive, got {stride}, {bec_stride} and {chunk}")
     if not epsilon_inf > 0:
         raise ValueError(f"epsilon_inf must be positive, got {epsilon_inf}")
-    split = decomposition(groups, tuple(layer_cuts)) if groups else None
+    if slab not in SLAB_CHOICES:
+        raise ValueError(f"slab must be one of {', '.join(SLAB_CHOICES)}, got {slab!r}")
     data = read_trajectory(trajectory)
     if "velocities" not in data:
         raise ValueError(f"{trajectory} holds no velocities; the current J = Σ Z*·v needs them")
@@ -111,9 +128,14 @@ def response_along_trajectory(trajectory: Path | str, student: Path | str, outpu
     numbers = data.atomic_number.values
     elements = sorted(set(numbers.tolist()))
     periodic = bool(data.pbc.values.all())
+    layers = groups == "water-layers"
+    fixed = slab_atoms(data.positions.values[0], data.cell.values[0], numbers) if layers and slab == "first-frame" else None
+    split = decomposition(groups, tuple(layer_cuts), surface, fixed) if groups else None
     request = {"trajectory_sha256": sha256_of(trajectory), "student_sha256": sha256_of(student), "stride": stride,
                "bec_stride": bec_stride, "epsilon_inf": epsilon_inf, "groups": groups,
-               "layer_cuts": list(layer_cuts) if groups == "water-layers" else None}
+               "layer_cuts": list(layer_cuts) if layers else None}
+    if layers:
+        request.update(surface=surface, slab=slab)
     torch_device = resolve_device(device)
     partial = partial_path(output)
     model = load_student(student, device=torch_device)
@@ -209,7 +231,7 @@ def _append(path: Path, start: int, time_fs: np.ndarray, contributions: np.ndarr
             if split.density_profile:
                 density = np.full((n, nc.dimensions["distance"].size), np.nan)
                 for f in np.flatnonzero(with_bec):
-                    distance, profile = water_density_profile(positions[f], cells[f], numbers, bin_width=DENSITY_BIN_A)
+                    distance, profile = split.profile(positions[f], cells[f], numbers)
                     count = min(len(profile), density.shape[1])
                     density[f] = 0.0
                     density[f, :count] = profile[:count]

@@ -12,7 +12,9 @@ from lesdistill.decomposition import (
     excess_protons,
     hcl_groups,
     identify_hydronium,
+    _surface_distances,
     pair_distances,
+    slab_atoms,
     water_density_profile,
     water_layer_groups,
 )
@@ -232,6 +234,36 @@ def test_hand_slab_layers_on_both_sides_and_across_the_boundary():
     assert names == ("slab", "layer_1", "bulk")
     o_distance = {1.03: 1, 2.55: 1, 5.05: 2, 7.05: 2, 1.23: 1, 3.05: 2, 4.55: 2, 8.55: 2, 8.95: 2}
     assert labels[5::3].tolist() == [o_distance[d] for d, _, _ in WATERS]
+
+
+def test_mean_layer_planes_sit_at_the_mean_height_of_the_outermost_layer():
+    """Top layer within 1 Å of the outermost O (10.8): that O and three Ti at 10.0 → plane at 10.2;
+    bottom: O at 9.2 and the Ti → 9.8. Every water is 0.6 Å farther from it than from the outermost atom."""
+    positions, numbers, _, distances = hand_slab()
+    slab = np.arange(len(numbers)) < 5
+    outermost, _ = _surface_distances(positions, SLAB_CELL, slab, 2, "outermost")
+    mean_layer, _ = _surface_distances(positions, SLAB_CELL, slab, 2, "mean-layer")
+    assert outermost[5::3] == pytest.approx(distances, abs=1e-9)
+    assert mean_layer[5::3] == pytest.approx(distances + 0.6, abs=1e-9)
+    labels, _ = water_layer_groups(positions, SLAB_CELL, numbers, cuts=(1.5,), surface="mean-layer")
+    assert labels[5::3].tolist() == [1 if d + 0.6 < 1.5 else 2 for d in distances]
+    with pytest.raises(ValueError, match="surface must be one of mean-layer, outermost"):
+        water_layer_groups(positions, SLAB_CELL, numbers, surface="top")
+
+
+def test_a_slab_fixed_from_the_first_frame_keeps_a_dissociating_water_in_its_layer():
+    positions, numbers, expected, _ = hand_slab()
+    first_mask = slab_atoms(positions, SLAB_CELL, numbers)
+    assert first_mask.tolist() == (expected == 0).tolist()
+    later = positions.copy()
+    oxygen, hydrogen = 5, 6  # the water 1.03 Å above the top surface loses a proton to the bulk
+    bond = later[hydrogen] - later[oxygen]
+    bond -= np.diag(SLAB_CELL) * np.round(bond / np.diag(SLAB_CELL))  # minimum image: this H sits across y = 0
+    later[hydrogen] += 0.6 * bond / np.linalg.norm(bond)
+    per_frame, _ = water_layer_groups(later, SLAB_CELL, numbers)
+    assert per_frame[oxygen] == 0  # found again per frame, the hydroxide O counts as slab
+    fixed, _ = water_layer_groups(later, SLAB_CELL, numbers, slab_mask=first_mask)
+    assert fixed[oxygen] == expected[oxygen] == 1 and fixed[5:].tolist() == expected[5:].tolist()
 
 
 def test_hand_slab_is_invariant_to_translation_tilt_and_axis():

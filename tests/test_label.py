@@ -160,6 +160,7 @@ def test_batched_labels_equal_one_at_a_time(frames_file, tmp_path, capsys, teach
     assert np.abs(single.forces.values).max() > 1e-3  # not trivially zero
 
 
+@pytest.mark.slow
 def test_batched_mace_labels_equal_one_at_a_time(frames_file, tmp_path, capsys):
     """A float64 MACE model built from scratch, loaded through the mace adapter as a catalog teacher."""
     script = textwrap.dedent(f"""
@@ -228,6 +229,7 @@ def test_a_killed_batched_labelling_resumes_per_chunk(frames_file, tmp_path, mon
 
 @pytest.mark.skipif("LESDISTILL_SEVENN_PYTHON" not in os.environ,
                     reason="needs the SevenNet environment; `make test` builds it and sets LESDISTILL_SEVENN_PYTHON")
+@pytest.mark.slow
 def test_sevennet_batched_labels_equal_one_at_a_time(frames_file, tmp_path):
     script = textwrap.dedent(f"""
         import numpy as np

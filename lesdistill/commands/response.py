@@ -7,7 +7,7 @@ import argparse
 from pathlib import Path
 
 from ..config import ResponseConfig, SystemSection
-from ..decomposition import WATER_LAYER_CUTS
+from ..decomposition import SLAB_CHOICES, SURFACES, WATER_LAYER_CUTS
 from ..device import add_device_option
 from ..io.records import MadeFrom
 from ..response import DECOMPOSITIONS, response_along_trajectory
@@ -29,6 +29,11 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                              "chloride) or water-layers (slab, water layers by distance from the surface, bulk)")
     parser.add_argument("--layer-cuts", type=float, nargs="+", default=list(WATER_LAYER_CUTS), metavar="Å",
                         help=f"water-layer boundaries, O–surface distance (default {' '.join(map(str, WATER_LAYER_CUTS))})")
+    parser.add_argument("--surface", choices=SURFACES, default=SURFACES[0],
+                        help="water-layers: surface plane from the mean height of the outermost slab layer or the "
+                             f"outermost slab atom (default {SURFACES[0]})")
+    parser.add_argument("--slab", choices=SLAB_CHOICES, default=SLAB_CHOICES[0],
+                        help=f"water-layers: slab atoms from the first frame, kept, or found per frame (default {SLAB_CHOICES[0]})")
     parser.add_argument("--epsilon-inf", type=float, default=1.0, help="ε∞; BECs are scaled by √ε∞ (default 1)")
     parser.add_argument("--chunk", type=int, default=16,
                         help="frames per written chunk and per batched evaluation, halved on out-of-memory (default 16)")
@@ -49,6 +54,7 @@ def made_from(args: argparse.Namespace) -> MadeFrom:
 def run(args: argparse.Namespace) -> None:
     path = response_along_trajectory(args.trajectory, args.student, args.output, stride=args.stride,
                                      bec_stride=args.bec_stride, epsilon_inf=args.epsilon_inf, chunk=args.chunk,
-                                     groups=args.groups, layer_cuts=tuple(args.layer_cuts), device=args.device,
+                                     groups=args.groups, layer_cuts=tuple(args.layer_cuts), surface=args.surface,
+                                     slab=args.slab, device=args.device,
                                      overwrite=args.overwrite)
     print(f"wrote {path}")

@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from pydantic import Field, PrivateAttr, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
+from ..decomposition import SLAB_CHOICES, SURFACES
 from ..md.settings import MDSettings, load_settings
 from .fields import ExistingFile, Fraction, Section, Slug, resolve_path
 from .teachers import TeacherId
@@ -148,6 +149,10 @@ class ResponseConfig(Section):
     chunk: int = Field(16, gt=0, description="frames per batched evaluation")
     bec_stride: int = Field(10, gt=0, description="full BEC tensors (statistics, density profile) on every "
                             "this many analysed frames; the current uses every frame")
+    surface: Literal[SURFACES] = Field(SURFACES[0], description="water-layers groups: surface plane from the mean "
+                                       "height of the outermost slab layer (the paper's) or the outermost slab atom")
+    slab: Literal[SLAB_CHOICES] = Field(SLAB_CHOICES[0], description="water-layers groups: slab atoms found on the "
+                                        "first frame and kept (the paper's), or found again on every frame")
 
 
 class IterativeConfig(Section):

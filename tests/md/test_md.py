@@ -119,6 +119,7 @@ def test_thermostats_keep_their_conserved_quantity(tmp_path, thermostat):
     assert np.ptp(data.conserved_energy.values) < 2e-3 * np.ptp(data.energy.values)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("thermostat", ["nose_hoover", "bussi", "langevin"])
 def test_nvt_mean_temperature_near_target(tmp_path, thermostat):
     path = run_md(argon(), StatelessLJ(), settings(thermostat=thermostat, equilibration_steps=400,
@@ -207,6 +208,7 @@ def _cli(structure, settings_file, output):
             str(settings_file), "-o", str(output)]
 
 
+@pytest.mark.slow
 def test_sigkill_and_rerun_of_the_cli_gives_the_uninterrupted_trajectory(tmp_path):
     structure = tmp_path / "argon.extxyz"
     ase.io.write(structure, argon())
@@ -319,6 +321,7 @@ def test_end_on_guard_ends_a_run_that_failed_before(tmp_path):
     assert read_trajectory(path).sizes["frame"] == n_frames and "stopped_by_guard" in read_trajectory(path).attrs
 
 
+@pytest.mark.slow
 def test_end_on_guard_from_the_command_line(tmp_path):
     structure, settings_file, output = tmp_path / "argon.extxyz", tmp_path / "hot.yaml", tmp_path / "explore.nc"
     ase.io.write(structure, argon())

@@ -40,6 +40,7 @@ def check_water_trajectory(path, teacher: str, frames: int) -> None:
     assert bonds.max() < 1.3  # molecules stay intact
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("teacher", ["spcfw", "chgnet-0.3.0", "chgnet-r2scan", "gfn1-xtb", "gfn2-xtb"])
 def test_offline_teacher_samples_water_through_the_cli(water, tmp_path, teacher):
     settings = tmp_path / "md.yaml"
@@ -51,6 +52,7 @@ def test_offline_teacher_samples_water_through_the_cli(water, tmp_path, teacher)
 
 @pytest.mark.skipif("LESDISTILL_SEVENN_PYTHON" not in os.environ,
                     reason="needs the SevenNet environment; `make test` builds it and sets LESDISTILL_SEVENN_PYTHON")
+@pytest.mark.slow
 def test_sevennet_samples_water_through_the_cli_in_its_environment(water, tmp_path):
     settings = tmp_path / "md.yaml"
     settings.write_text(SETTINGS.format(steps=6))
@@ -62,6 +64,7 @@ def test_sevennet_samples_water_through_the_cli_in_its_environment(water, tmp_pa
     check_water_trajectory(output, "sevennet-0", frames=3)
 
 
+@pytest.mark.slow
 def test_killed_teacher_run_resumes_to_the_uninterrupted_trajectory(water, tmp_path):
     settings = tmp_path / "md.yaml"
     settings.write_text(SETTINGS.format(steps=300))

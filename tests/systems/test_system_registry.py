@@ -49,6 +49,7 @@ def test_an_unknown_builder_gets_one_line_naming_the_known_ones():
         system_spec("ice")
 
 
+@pytest.mark.slow
 def test_a_registered_toy_system_runs_from_build_system_to_the_ir_figure(tmp_path):
     """One entry (tests/systems/toy_system.py) and nothing else: the config accepts it, build-system builds it,
     the whole chain runs, the IR stage compares with the entry's reference, the figure is drawn."""
@@ -60,6 +61,7 @@ def test_a_registered_toy_system_runs_from_build_system_to_the_ir_figure(tmp_pat
     config = yaml.safe_load(tiny_workflow_config(tmp_path).read_text())
     config["systems"] = {"water-grid": {"builder": "water-grid", "per_side": 2, "seed": 1, "n_atoms": 24,
                                         "epsilon_inf": 1.78}}
+    config["training"]["epochs"] = 30  # a student stable for the short MD on this lattice
     (tmp_path / "toy.yaml").write_text(yaml.safe_dump(config))
     result = run_snakemake(tmp_path, "--configfile", str(tmp_path / "toy.yaml"), env=TOY)
     assert result.returncode == 0, result.stderr

@@ -152,6 +152,7 @@ def test_gfn1_xtb_forces_equal_finite_differences(box):
         assert forces[atom, axis] == pytest.approx(numeric, abs=2e-3)
 
 
+@pytest.mark.slow
 def test_mace_built_from_scratch_loads_through_the_checkpoint_path(tmp_path, box):
     script = textwrap.dedent(f"""
         import os
@@ -181,6 +182,7 @@ def test_mace_built_from_scratch_loads_through_the_checkpoint_path(tmp_path, box
 
 @pytest.mark.skipif("LESDISTILL_SEVENN_PYTHON" not in os.environ,
                     reason="needs the SevenNet environment; `make test` builds it and sets LESDISTILL_SEVENN_PYTHON")
+@pytest.mark.slow
 def test_sevennet_teachers_in_their_own_environment(tmp_path, box):
     path = tmp_path / "box.extxyz"
     box.write(path)

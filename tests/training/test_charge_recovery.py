@@ -28,6 +28,9 @@ SETTINGS = TrainSettings(epochs=600, batch_size=2, lr=0.01, forces_weight=100, e
 SPCFW_CHARGES = {8: -0.82, 1: 0.41}
 
 
+pytestmark = pytest.mark.slow  # the module's students take about 10 minutes to train
+
+
 @pytest.fixture(scope="module")
 def spcfw_labels(tmp_path_factory):
     folder = tmp_path_factory.mktemp("spcfw")

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 import xarray as xr
 import yaml
 
@@ -46,6 +47,7 @@ def test_demo_config_dry_run_plans_every_stage(tmp_path):
     assert job_count(result.stdout, "evaluate") == 3 and job_count(result.stdout, "total") == 36
 
 
+@pytest.mark.slow
 def test_paper_campaign_dry_run_lists_every_cell_and_one_cell_builds_only_its_chain(tmp_path):
     shutil.copytree(ROOT / "config", tmp_path / "config")
     missing = run_snakemake(tmp_path, "--configfile", str(ROOT / "config" / "config.yaml"), "--dry-run")
@@ -129,6 +131,7 @@ COMPUTING_RULES = {"relax", "sample", "label", "relabel", "train", "explore", "r
                    "response", "electrostatics"}
 
 
+@pytest.mark.slow
 def test_every_computing_rule_passes_its_device_and_books_a_gpu_only_for_cuda(tmp_path):
     shutil.copytree(ROOT / "config", tmp_path / "config")
     config = yaml.safe_load((ROOT / "config" / "demo.yaml").read_text())
@@ -158,6 +161,7 @@ def test_every_computing_rule_passes_its_device_and_books_a_gpu_only_for_cuda(tm
         assert (device, gpu) == expected, (rule, teacher)
 
 
+@pytest.mark.slow
 def test_tiny_workflow_runs_end_to_end_and_reruns_only_what_changed(tmp_path):
     config = tiny_workflow_config(tmp_path, rounds=1)
     result = run_snakemake(tmp_path, "--configfile", str(config))
@@ -214,6 +218,7 @@ def test_tiny_workflow_runs_end_to_end_and_reruns_only_what_changed(tmp_path):
 STRICT_GATE = "{max_force_rmse_mev_a: 0.001, probe_steps: 0, on_fail: %s}"
 
 
+@pytest.mark.slow
 def test_the_gate_stops_a_cell_whose_student_misses_the_threshold(tmp_path):
     config = tiny_workflow_config(tmp_path, quality=STRICT_GATE % "stop")
     result = run_snakemake(tmp_path, "results/spcfw/water/md.nc", "--configfile", str(config))
@@ -225,6 +230,7 @@ def test_the_gate_stops_a_cell_whose_student_misses_the_threshold(tmp_path):
     assert "> max_force_rmse_mev_a 0.001" in line
 
 
+@pytest.mark.slow
 def test_a_warn_gated_cell_runs_on_and_is_marked_in_the_peak_table(tmp_path):
     config = tiny_workflow_config(tmp_path, quality=STRICT_GATE % "warn")
     result = run_snakemake(tmp_path, "figures", "--configfile", str(config))
@@ -235,6 +241,7 @@ def test_a_warn_gated_cell_runs_on_and_is_marked_in_the_peak_table(tmp_path):
     assert row.startswith("| spcfw |") and "**FAILED GATE**: validation force RMSE" in row
 
 
+@pytest.mark.slow
 def test_a_killed_workflow_resumes_and_keeps_what_was_finished(tmp_path):
     """SIGKILL of snakemake and its jobs during the student MD; --unlock, rerun: done, nothing redone."""
     config = tiny_workflow_config(tmp_path, student_md_steps=120)
@@ -264,6 +271,7 @@ def test_workflow_lint_is_clean(tmp_path):
     assert "good condition" in result.stdout + result.stderr
 
 
+@pytest.mark.slow
 def test_config_values_reach_the_shell_quoted(tmp_path):
     """Values with shell syntax (a teacher's python, a fine-tuning data path) are quoted in every rule:
     the printed commands hold them as one quoted word, and running a job does not execute them."""
@@ -311,6 +319,7 @@ def test_every_placeholder_of_every_shell_command_is_quoted():
     assert unquoted == []
 
 
+@pytest.mark.slow
 def test_shared_sampling_is_labelled_by_every_teacher_on_the_same_frames_and_split(tmp_path):
     """systems.water.sampling.teacher: SPC/Fw samples once; SPC/Fw and GFN1-xTB label those same frames."""
     config = tiny_workflow_config(tmp_path)
@@ -329,6 +338,7 @@ def test_shared_sampling_is_labelled_by_every_teacher_on_the_same_frames_and_spl
     assert not np.allclose(first.forces.values, second.forces.values)  # two teachers' labels
 
 
+@pytest.mark.slow
 def test_a_failed_cell_still_yields_the_summary_with_its_row_marked(tmp_path):
     """gfn1-xtb's stages fail (its interpreter does not exist); spcfw's cell is evaluated; the summary has both."""
     config = tiny_workflow_config(tmp_path)

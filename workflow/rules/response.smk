@@ -11,6 +11,8 @@ rule response:
         stride=CAMPAIGN.response.stride,
         bec_stride=CAMPAIGN.response.bec_stride,
         chunk=CAMPAIGN.response.chunk,
+        surface=CAMPAIGN.response.surface,
+        slab=CAMPAIGN.response.slab,
     log:
         "logs/response/{teacher}/{system}.log",
     benchmark:
@@ -25,4 +27,4 @@ rule response:
     shell:
         "lesdistill response {input.trajectory:q} --student {input.student:q} {params.groups:q} "
         "--epsilon-inf {params.epsilon_inf:q} --stride {params.stride:q} --bec-stride {params.bec_stride:q} "
-        "--chunk {params.chunk:q} {params.device:q} -o {output:q} > {log:q} 2>&1"
+        "--chunk {params.chunk:q} --surface {params.surface:q} --slab {params.slab:q} {params.device:q} -o {output:q} > {log:q} 2>&1"
