@@ -11,6 +11,7 @@ import xarray as xr
 from lesdistill.electrostatics import polarization
 from lesdistill.models.student import load_student
 from lesdistill.training import train
+from lesdistill.training.trainer import Trainer
 from lesdistill.training.charge_sign import bec_sign, mean_isotropic_bec
 from lesdistill.training.data import load_frames
 
@@ -31,6 +32,28 @@ def test_same_seed_gives_identical_weights_whatever_the_time_limit(dataset, tmp_
         assert torch.equal(a[name], b[name]), name
     assert "stopped_by_time_limit" not in _metadata(limited)
     assert _metadata(limited)["epochs_run"] == "3"
+
+
+def test_training_turns_deterministic_algorithms_on_and_restores_them(dataset, tmp_path, monkeypatch):  # noqa: F811
+    seen = []
+    monkeypatch.setattr(Trainer, "_run", lambda self: seen.append(torch.are_deterministic_algorithms_enabled()))
+    train(dataset, MODEL, settings(epochs=1), tmp_path / "student.pt")
+    assert seen == [True] and not torch.are_deterministic_algorithms_enabled()
+
+
+def test_two_threads_repeat_the_same_weights(dataset, tmp_path):  # noqa: F811
+    """With two threads (the demo's), two runs give the same weights (without deterministic algorithms
+    two 80-epoch runs of the demo student drifted apart by 5e-7, measured)."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        first = train(dataset, MODEL, settings(epochs=4), tmp_path / "first.pt")
+        second = train(dataset, MODEL, settings(epochs=4), tmp_path / "second.pt")
+    finally:
+        torch.set_num_threads(threads)
+    a, b = load_student(first).state_dict(), load_student(second).state_dict()
+    for name in a:
+        assert torch.equal(a[name], b[name]), name
 
 
 def test_a_run_stopped_by_the_time_limit_is_marked_and_continues_to_the_same_student(dataset, tmp_path, capsys):  # noqa: F811
