@@ -30,8 +30,8 @@ import torch
 
 from .chunked_output import finish, partial_path, record_progress, resume
 from .device import ChunkedEvaluation, resolve_device
-from .decomposition import (HCL_GROUPS, SLAB_CHOICES, SURFACES, WATER_LAYER_CUTS, hcl_groups, slab_atoms, water_density_profile,
-                            water_layer_groups)
+from .decomposition import (HCL_GROUPS, SLAB_CHOICES, SURFACES, WATER_LAYER_CUTS, hcl_groups, slab_atoms,
+                            water_density_profile, water_layer_groups)
 from .electrostatics import born_effective_charges, current_contributions
 from .io.atomic import atomic_path, fsync
 from .md.reader import read_trajectory

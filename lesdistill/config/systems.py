@@ -68,7 +68,8 @@ class SystemSection(Section):
     """What every system of a campaign has besides its builder's parameters (config only)."""
 
     epsilon_inf: float = Field(gt=0, description="ε∞; physical BEC = √ε∞ × LES BEC (water 1.78)")
-    n_atoms: int | None = Field(None, gt=0, description="expected atom count (checked against the builder parameters where they imply one)")
+    n_atoms: int | None = Field(None, gt=0, description="expected atom count (checked against the builder "
+                                "parameters where they imply one)")
     charges: dict[Element, float] | None = Field(
         None, description="fixed point charges per element (e) for the electrostatics check, e.g. SPC/Fw")
     temperature_K: float | None = Field(None, gt=0, description="MD temperature (K) of this system, both stages")
