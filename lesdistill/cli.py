@@ -7,6 +7,7 @@ import importlib
 import sys
 
 from . import __version__
+from .commands.options import with_settings_file
 from .io.records import check_output, write_record
 from .teachers import TeacherUnavailableError
 
@@ -52,7 +53,16 @@ def one_line(error: BaseException) -> str:
 def main(argv: list[str] | None = None) -> int:
     """Run one command; expected failures print ``lesdistill COMMAND: error: …`` and return 2."""
     argv = sys.argv[1:] if argv is None else argv
-    args = build_parser(argv).parse_args(argv)
+    parser = build_parser(argv)
+    try:
+        argv = with_settings_file(parser, argv)
+    except EXPECTED_ERRORS as error:  # the command's settings file
+        if "--debug" in argv:
+            raise
+        command = next((word for word in argv if not word.startswith("-")), "")
+        print(f"lesdistill {command}: error: {one_line(error)}", file=sys.stderr)
+        return 2
+    args = parser.parse_args(argv)
     try:
         run(args)
     except EXPECTED_ERRORS as error:

@@ -11,8 +11,9 @@ import ase.io
 
 from ..io.atomic import atomic_path
 from ..io.records import MadeFrom
-from ..systems.arguments import add_parameter_options, parameters_from_args
+from ..systems.parameters import BuilderParameters
 from ..systems.registry import SYSTEMS, system_spec
+from .options import add_parameter_options, add_settings_option, parameters_from_args
 
 NAME = "build-system"
 
@@ -26,21 +27,25 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         builder = builders.add_parser(spec.builder, help=spec.parameters.__doc__.splitlines()[0],
                                       description=spec.parameters.__doc__)
         add_parameter_options(builder, spec.parameters)
+        add_settings_option(builder)
         builder.add_argument("-o", "--output", type=Path, required=True, help="output extxyz path")
         builder.add_argument("--overwrite", action="store_true", default=argparse.SUPPRESS,
                              help="replace an existing output")
     return parser
 
 
+def builder_parameters(args: argparse.Namespace) -> BuilderParameters:
+    """The builder's parameters: the options given, the model's defaults for the rest."""
+    return parameters_from_args(args, system_spec(args.system).parameters)
+
+
 def made_from(args: argparse.Namespace) -> MadeFrom:
     """What the structure is made from: the builder and all its parameters (defaults included)."""
-    parameters = parameters_from_args(args, system_spec(args.system).parameters)
-    args.parameters = parameters
-    return MadeFrom(NAME, Path(args.output), {}, {"system": args.system, **parameters.model_dump()})
+    return MadeFrom(NAME, Path(args.output), {}, {"system": args.system, **builder_parameters(args).model_dump()})
 
 
 def run(args: argparse.Namespace) -> None:
-    parameters = getattr(args, "parameters", None) or parameters_from_args(args, system_spec(args.system).parameters)
+    parameters = builder_parameters(args)
     atoms = parameters.build()
     atoms.info.update(system=args.system, seed=parameters.seed)
     with atomic_path(args.output) as tmp:

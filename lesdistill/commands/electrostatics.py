@@ -23,7 +23,7 @@ from ..io.atomic import atomic_path
 from ..io.records import MadeFrom
 from ..io.structures import read_structures
 from ..provenance import provenance
-from .options import check_options, made_from_args
+from .options import add_settings_option, check_options, made_from_args
 
 NAME = "electrostatics"
 
@@ -65,6 +65,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     parser.add_argument("--dtype", choices=["float32", "float64"], default="float64")
     add_device_option(parser, "the sums")
     parser.add_argument("-o", "--output", type=Path, required=True, help="output netCDF path")
+    add_settings_option(parser)
     return parser
 
 

@@ -10,7 +10,7 @@ from ..device import add_device_option, resolve_device
 from ..evaluation import dataset_errors, write_metrics
 from ..evaluation.bec_parity import compare_becs
 from ..io.records import MadeFrom
-from .options import check_options, made_from_args
+from .options import add_settings_option, check_options, made_from_args
 
 NAME = "evaluate"
 
@@ -31,6 +31,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     add_device_option(parser, "the student's predictions")
     parser.add_argument("-o", "--output", type=Path, required=True,
                         help="metrics netCDF (metrics.nc); metrics.json is written next to it")
+    add_settings_option(parser)
     return parser
 
 
@@ -40,8 +41,8 @@ def made_from(args: argparse.Namespace) -> MadeFrom:
         raise ValueError(f"-o {args.output}: the metrics file must end in .nc (metrics.json is written next to it)")
     if args.labels is None and args.dft is None:
         raise ValueError("give --labels (the teacher's test frames), --dft (DFT test frames) or both")
-    if (args.bec_reference is None) != (args.epsilon_inf is None):
-        raise ValueError("give --bec-reference and --epsilon-inf together")
+    if args.bec_reference is not None and args.epsilon_inf is None:
+        raise ValueError("--bec-reference needs --epsilon-inf (the system's ε∞)")
     check_options(args, SystemSection, {"epsilon_inf": "epsilon_inf"})
     made = made_from_args(args, NAME, ("student", "labels", "dft", "bec_reference"))
     return MadeFrom(made.command, made.output, made.inputs, made.settings, (args.output.with_suffix(".json"),))

@@ -22,7 +22,7 @@ from ..figures.make import (
 from ..figures.parity import SPCFW_CHARGES
 from ..figures.style import DPI, FORMATS
 from ..io.records import MadeFrom
-from .options import HOW_OPTIONS
+from .options import HOW_OPTIONS, add_settings_option
 
 NAME = "figures"
 
@@ -75,6 +75,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     parser.add_argument("--formats", nargs="+", choices=["pdf", "png", "svg"], default=list(FORMATS),
                         help="file formats (default pdf png)")
     parser.add_argument("--dpi", type=int, default=DPI, help=f"PNG resolution (default {DPI})")
+    add_settings_option(parser)
     return parser
 
 

@@ -16,7 +16,7 @@ from ..io.records import MadeFrom
 from ..spectra.analysis import ir_dataset, write_ir
 from ..spectra.peaks import BAND_SETS
 from ..spectra.reference import BUNDLED_REFERENCES, reference_path
-from .options import check_options, made_from_args
+from .options import add_settings_option, check_options, made_from_args
 
 NAME = "ir"
 
@@ -56,7 +56,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     parser.add_argument("--overlap", type=float, default=0.0, help="overlap of consecutive blocks in [0, 1) (default 0)")
     parser.add_argument("--window", choices=["none", "hann"], default="none", help="window per block (default none)")
     parser.add_argument("--zero-pad", type=int, default=1, help="zero-padding factor of the FFT (default 1)")
-    parser.add_argument("--max-wavenumber", type=parse_max_wavenumber, default=4000.0,
+    parser.add_argument("--max-wavenumber", type=parse_max_wavenumber, default=4000.0, dest="max_wavenumber_cm1",
                         help="highest wavenumber kept in cm^-1, or 'none' (default 4000)")
     parser.add_argument("--smoothing-cm1", type=float, default=None,
                         help="Gaussian smoothing σ in cm^-1 (default none)")
@@ -69,13 +69,14 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                         help="experimental band positions: peak shifts vs experiment, and the reference's bands")
     parser.add_argument("--bands", choices=sorted(BAND_SETS), default=None,
                         help="band windows for peaks (default: the reference's, else water)")
+    add_settings_option(parser)
     return parser
 
 
 def made_from(args: argparse.Namespace) -> MadeFrom:
     """The response file (and a reference file) and the options (the config's ranges)."""
     check_options(args, IRConfig, {"block_length_fs": "block_length_fs", "overlap": "overlap", "zero_pad": "zero_pad",
-                                   "max_wavenumber_cm1": "max_wavenumber", "smoothing_cm1": "smoothing_cm1",
+                                   "max_wavenumber_cm1": "max_wavenumber_cm1", "smoothing_cm1": "smoothing_cm1",
                                    "quantum_correction_K": "quantum_correction_K"})
     if args.dt_fs is not None and not args.dt_fs > 0:
         raise ValueError(f"--dt-fs {args.dt_fs}: must be positive (fs)")
@@ -88,7 +89,7 @@ def made_from(args: argparse.Namespace) -> MadeFrom:
 
 def run(args: argparse.Namespace) -> None:
     dataset = ir_dataset(args.response, dt_fs=args.dt_fs, block_length_fs=args.block_length_fs, overlap=args.overlap,
-                         window=args.window, zero_pad=args.zero_pad, max_wavenumber=args.max_wavenumber,
+                         window=args.window, zero_pad=args.zero_pad, max_wavenumber=args.max_wavenumber_cm1,
                          smoothing_cm1=args.smoothing_cm1, normalize=args.normalize, nqe_shift=args.nqe_shift,
                          quantum_correction_K=args.quantum_correction_K, reference=args.reference, bands=args.bands)
     path = write_ir(dataset, args.output)

@@ -11,7 +11,7 @@ import xarray as xr
 from ..config import LabellingConfig
 from ..io.records import MadeFrom
 from ..label import SPLIT_NAMES, export_extxyz, label_frames
-from .options import check_options, made_from_args
+from .options import add_settings_option, check_options, field_default, made_from_args
 from .teacher_options import add_teacher_options, teacher_spec
 
 NAME = "label"
@@ -21,16 +21,22 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     parser = subparsers.add_parser(NAME, help="label frames with a teacher (energy, forces, stress) into netCDF")
     parser.add_argument("frames", type=Path, help="lesdistill trajectory (netCDF) or any ASE-readable file")
     add_teacher_options(parser)
-    parser.add_argument("--stride", type=int, default=1, help="use every STRIDE-th frame (default 1)")
+    default = {name: field_default(LabellingConfig, name) for name in LabellingConfig.model_fields}
+    parser.add_argument("--stride", type=int, default=default["stride"],
+                        help=f"use every STRIDE-th frame (default {default['stride']})")
     parser.add_argument("--max-frames", type=int, default=None, help="label at most this many frames")
-    parser.add_argument("--validation-fraction", type=float, default=0.05, help="default 0.05")
-    parser.add_argument("--test-fraction", type=float, default=0.1, help="default 0.1")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the train/validation/test split (default 0)")
-    parser.add_argument("--chunk", type=int, default=8,
-                        help="frames per written chunk, the resume granularity (default 8; at least --batch-size)")
-    parser.add_argument("--batch-size", type=int, default=1,
+    parser.add_argument("--validation-fraction", type=float, default=default["validation_fraction"],
+                        help=f"fraction of the training frames held out (default {default['validation_fraction']})")
+    parser.add_argument("--test-fraction", type=float, default=default["test_fraction"],
+                        help=f"fraction of all frames for testing (default {default['test_fraction']})")
+    parser.add_argument("--seed", type=int, default=default["seed"],
+                        help=f"seed of the train/validation/test split (default {default['seed']})")
+    parser.add_argument("--chunk", type=int, default=default["chunk"], help="frames per written chunk, the resume "
+                        f"granularity (default {default['chunk']}; at least --batch-size)")
+    parser.add_argument("--batch-size", type=int, default=default["batch_size"],
                         help="frames per teacher call for teachers that evaluate batches (CHGNet, SevenNet, MACE, students; "
-                             "others: one at a time, said in the log); halved on out-of-memory (default 1)")
+                             f"others: one at a time, said in the log); halved on out-of-memory (default {default['batch_size']})")
+    add_settings_option(parser)
     parser.add_argument("-o", "--output", type=Path, required=True, help="labelled dataset (netCDF)")
     parser.add_argument("--extxyz", type=Path, default=None, help="also export the dataset to extxyz")
     return parser

@@ -14,7 +14,7 @@ from ..io.atomic import atomic_path
 from ..io.records import MadeFrom
 from ..io.structures import read_structures
 from ..teachers import apply_charge_and_spin, load_teacher, teacher_device
-from .options import check_options, made_from_args
+from .options import add_settings_option, check_options, field_default, made_from_args
 from .teacher_options import add_teacher_options, teacher_spec
 
 NAME = "relax"
@@ -24,8 +24,10 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     parser = subparsers.add_parser(NAME, help="relax atomic positions with a teacher (BFGS), fixed cell")
     parser.add_argument("structure", type=Path, help="start structure (any ASE format; last frame used)")
     add_teacher_options(parser)
-    parser.add_argument("--fmax", type=float, default=0.03, help="force convergence in eV/Å (default 0.03)")
-    parser.add_argument("--steps", type=int, default=500, help="maximum BFGS steps (default 500)")
+    fmax, steps = field_default(SamplingConfig, "relax_fmax"), field_default(SamplingConfig, "relax_steps")
+    parser.add_argument("--fmax", type=float, default=fmax, help=f"force convergence in eV/Å (default {fmax})")
+    parser.add_argument("--steps", type=int, default=steps, help=f"maximum BFGS steps (default {steps})")
+    add_settings_option(parser)
     parser.add_argument("-o", "--output", type=Path, required=True, help="relaxed structure (extxyz)")
     return parser
 

@@ -11,7 +11,7 @@ from ..decomposition import SLAB_CHOICES, SURFACES, WATER_LAYER_CUTS
 from ..device import add_device_option
 from ..io.records import MadeFrom
 from ..response import DECOMPOSITIONS, response_along_trajectory
-from .options import check_options, made_from_args
+from .options import add_settings_option, check_options, field_default, made_from_args
 
 NAME = "response"
 
@@ -21,22 +21,25 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                                               "along a trajectory")
     parser.add_argument("trajectory", type=Path, help="MD trajectory with velocities (netCDF from `lesdistill md`)")
     parser.add_argument("--student", type=Path, required=True, help="student file whose latent charges give the BECs")
-    parser.add_argument("--stride", type=int, default=1, help="use every STRIDE-th frame (default 1)")
-    parser.add_argument("--bec-stride", type=int, default=10,
-                        help="full BEC tensors (statistics, density profile) on every N-th used frame (default 10)")
+    default = {name: field_default(ResponseConfig, name) for name in ResponseConfig.model_fields}
+    parser.add_argument("--stride", type=int, default=default["stride"],
+                        help=f"use every STRIDE-th frame (default {default['stride']})")
+    parser.add_argument("--bec-stride", type=int, default=default["bec_stride"], help="full BEC tensors (statistics, "
+                        f"density profile) on every N-th used frame (default {default['bec_stride']})")
     parser.add_argument("--groups", choices=DECOMPOSITIONS, default=None,
                         help="also write the current of each group: hcl (hydronium core, first shell, bulk water, "
                              "chloride) or water-layers (slab, water layers by distance from the surface, bulk)")
     parser.add_argument("--layer-cuts", type=float, nargs="+", default=list(WATER_LAYER_CUTS), metavar="Å",
                         help=f"water-layer boundaries, O–surface distance (default {' '.join(map(str, WATER_LAYER_CUTS))})")
-    parser.add_argument("--surface", choices=SURFACES, default=SURFACES[0],
+    parser.add_argument("--surface", choices=SURFACES, default=default["surface"],
                         help="water-layers: surface plane from the mean height of the outermost slab layer or the "
-                             f"outermost slab atom (default {SURFACES[0]})")
-    parser.add_argument("--slab", choices=SLAB_CHOICES, default=SLAB_CHOICES[0],
-                        help=f"water-layers: slab atoms from the first frame, kept, or found per frame (default {SLAB_CHOICES[0]})")
+                             f"outermost slab atom (default {default['surface']})")
+    parser.add_argument("--slab", choices=SLAB_CHOICES, default=default["slab"], help="water-layers: slab atoms "
+                        f"from the first frame, kept, or found per frame (default {default['slab']})")
     parser.add_argument("--epsilon-inf", type=float, default=1.0, help="ε∞; BECs are scaled by √ε∞ (default 1)")
-    parser.add_argument("--chunk", type=int, default=16,
-                        help="frames per written chunk and per batched evaluation, halved on out-of-memory (default 16)")
+    parser.add_argument("--chunk", type=int, default=default["chunk"], help="frames per written chunk and per "
+                        f"batched evaluation, halved on out-of-memory (default {default['chunk']})")
+    add_settings_option(parser)
     add_device_option(parser, "the student's charges and their gradients")
     parser.add_argument("-o", "--output", type=Path, required=True, help="response netCDF")
     return parser

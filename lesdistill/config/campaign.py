@@ -7,6 +7,10 @@ defaults; a system may override parts of them (``systems.NAME.sampling_md``, ``.
 of one system come from the methods of :class:`CampaignConfig` (``md_settings``,
 ``training_settings``, ``student_model``, ``ir_settings``, ``label_split``), which also back the
 consistency checks run at load time (:mod:`lesdistill.config.checks`).
+
+Settings reach a stage one way: :meth:`CampaignConfig.stage_settings` gives the mapping the workflow
+writes to ``results/settings/[<system>/]<stage>.yaml`` (one stage of :data:`SETTINGS_STAGES`), and the
+stage's command reads it with ``--settings``; rules pass only files, wildcards and the device.
 """
 
 from __future__ import annotations
@@ -37,6 +41,13 @@ COMPUTE_STAGES = ("relax", "sample", "label", "relabel", "train", "finetune", "e
                   "gate", "evaluate", "response", "electrostatics")
 TEACHER_STAGES = COMPUTE_STAGES[:4]
 Device = Annotated[str, Field(pattern=DEVICE_PATTERN, description="auto, cpu, cuda or cuda:N")]
+#: settings file of each stage → the wildcards it needs besides ``system`` (None: campaign-wide, no system).
+#: Files: results/settings/<system>/<stage>.yaml, …/<stage><round>.yaml, …/<stage>-<variant>.yaml,
+#: results/settings/<stage>.yaml for the campaign-wide ones.
+SETTINGS_STAGES: dict[str, tuple[str, ...] | None] = {
+    "build_system": (), "relax": (), "sampling_md": (), "label": (), "model": (), "training": (), "quality": (),
+    "student_md": (), "evaluate": (), "response": (), "ir": (), "electrostatics": (), "iteration": (),
+    "explore_md": ("round",), "relabel": ("round",), "finetune": ("variant",), "catalog": None, "figures": None}
 
 
 class CampaignConfig(Section):
@@ -80,6 +91,46 @@ class CampaignConfig(Section):
         return self
 
     # ---------------------------------------------------------------- resolved settings (workflow API)
+    def stage_settings(self, stage: str, system: str | None = None, round_: int | None = None,
+                       variant: str | None = None, atomic_numbers: list[int] | None = None) -> dict[str, Any]:
+        """The settings file of ``stage`` (a key of :data:`SETTINGS_STAGES`) as plain data: for the
+        commands whose settings are options, option → value; else the stage's settings model
+        (MDSettings, TrainSettings, QualitySettings, the student model, catalog entries).
+        ``round_`` for explore_md/relabel, ``variant`` for finetune, ``atomic_numbers`` for model."""
+        if stage not in SETTINGS_STAGES:
+            raise ValueError(f"unknown settings stage {stage!r}; known: {', '.join(SETTINGS_STAGES)}")
+        if stage == "catalog":
+            return self.catalog_entries()
+        if stage == "figures":
+            return self.figures.model_dump(mode="json")
+        entry = self.systems[system]
+        if stage == "build_system":
+            return entry.build_settings()
+        if stage == "relax":
+            return {"fmax": self.sampling.relax_fmax, "steps": self.sampling.relax_steps}
+        if stage == "label":
+            return self.label_split(system)
+        if stage == "relabel":
+            return self.iteration_label_split(round_)
+        if stage == "model":
+            return self.student_model(system, atomic_numbers)
+        if stage == "evaluate":
+            return {"epsilon_inf": entry.epsilon_inf}
+        if stage == "electrostatics":
+            return {"charges": entry.charges, "epsilon_inf": entry.epsilon_inf}
+        if stage == "response":
+            return {**self.response.model_dump(mode="json"), "epsilon_inf": entry.epsilon_inf,
+                    "groups": system_spec(entry.builder).decomposition}
+        model = {"sampling_md": lambda: self.md_settings(system, "sampling"),
+                 "student_md": lambda: self.md_settings(system, "student"),
+                 "explore_md": lambda: self.explore_md_settings(system, round_),
+                 "training": lambda: self.training_settings(system),
+                 "iteration": lambda: self.iteration_settings(system),
+                 "finetune": lambda: self.finetune_settings(system, variant),
+                 "quality": lambda: self.quality_settings(system),
+                 "ir": lambda: self.ir_settings(system)}[stage]()
+        return model.model_dump(mode="json")
+
     def device_for(self, stage: str, teacher: str | None = None) -> str:
         """The ``--device`` of ``stage``'s jobs: ``devices.<stage>``, else ``device``; ``cpu`` for the
         teacher stages of CPU-only teachers (tblite, SPC/Fw). ``auto`` is resolved where the job runs."""

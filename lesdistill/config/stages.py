@@ -41,22 +41,6 @@ class IRConfig(Section):
             raise PydanticCustomError("band", "band must be [low, high] with low < high (cm⁻¹)")
         return value
 
-    def command_arguments(self) -> list[str]:
-        """Options of ``lesdistill ir`` for these settings."""
-        arguments = ["--block-length-fs", str(self.block_length_fs), "--window", self.window, "--overlap",
-                     str(self.overlap), "--zero-pad", str(self.zero_pad), "--max-wavenumber", str(self.max_wavenumber_cm1)]
-        if self.smoothing_cm1 is not None:
-            arguments += ["--smoothing-cm1", str(self.smoothing_cm1)]
-        if self.normalize is not None:
-            arguments += ["--normalize", self.normalize if self.normalize == "max" else ",".join(map(str, self.normalize))]
-        if self.nqe_shift:
-            arguments.append("--nqe-shift")
-        if self.quantum_correction_K is not None:
-            arguments += ["--quantum-correction-K", str(self.quantum_correction_K)]
-        if self.reference is not None:
-            arguments += ["--reference", self.reference]
-        return arguments
-
 
 class SamplingConfig(Section):
     """Teacher sampling: BFGS relaxation, then teacher MD (``md`` inline or ``settings`` file, or defaults)."""

@@ -4,14 +4,13 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Literal, Union
+from typing import Annotated, Any, Literal, Union
 
 from pydantic import Field, create_model, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from ..md.settings import MDSettings
 from ..quality import QualitySettings
-from ..systems.arguments import parameter_arguments
 from ..systems.registry import SYSTEMS, SystemSpec, system_spec
 from ..training.settings import TrainSettings
 from .fields import Element, PathText, Section, partial_model
@@ -115,10 +114,10 @@ class SystemSection(Section):
             raise PydanticCustomError("frames", "give both train_frames and test_frames, or neither")
         return self
 
-    def build_arguments(self) -> list[str]:
-        """Arguments of ``lesdistill build-system`` for this system."""
-        spec = system_spec(self.builder)
-        return [spec.builder, *parameter_arguments(self, spec.parameters)]
+    def build_settings(self) -> dict[str, Any]:
+        """The ``lesdistill build-system <builder>`` settings of this system: its builder's parameters."""
+        return self.model_dump(mode="json", include=set(system_spec(self.builder).parameters.model_fields),
+                               exclude_none=True)
 
 
 def system_section(spec: SystemSpec) -> type[SystemSection]:

@@ -12,9 +12,9 @@ import xarray as xr
 import yaml
 
 from lesdistill.cli import build_parser
+from lesdistill.commands.options import parameters_from_args, with_settings_file
 from lesdistill.config.systems import SYSTEM_SECTIONS
 from lesdistill.figures.style import system_name
-from lesdistill.systems.arguments import parameters_from_args
 from lesdistill.systems.registry import PLUGIN_VARIABLE, SYSTEMS, system_spec
 
 from ..helpers import tiny_workflow_config
@@ -25,12 +25,15 @@ TOY = {PLUGIN_VARIABLE: "tests.systems.toy_system", "PYTHONPATH": os.pathsep.joi
 
 
 @pytest.mark.parametrize("builder", sorted(SYSTEMS))
-def test_every_entry_reaches_the_config_the_cli_and_the_figures(builder):
+def test_every_entry_reaches_the_config_the_cli_and_the_figures(builder, tmp_path):
     spec = system_spec(builder)
     section = SYSTEM_SECTIONS[builder].model_validate({"builder": builder, "epsilon_inf": 1.0})
     assert section.model_dump(include=set(spec.parameters.model_fields)) == spec.parameters().model_dump()
-    arguments = section.build_arguments()  # what the workflow passes to build-system
-    args = build_parser().parse_args(["build-system", *arguments, "-o", "x.extxyz"])
+    settings = tmp_path / "build_system.yaml"  # what the workflow passes to build-system
+    settings.write_text(yaml.safe_dump(section.build_settings()))
+    argv = ["build-system", builder, "--settings", str(settings), "-o", "x.extxyz"]
+    parser = build_parser(argv)
+    args = parser.parse_args(with_settings_file(parser, argv))
     assert args.system == builder and parameters_from_args(args, spec.parameters) == spec.parameters()
     assert system_name(builder) == spec.display_name
 

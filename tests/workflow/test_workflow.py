@@ -44,7 +44,7 @@ def test_demo_config_dry_run_plans_every_stage(tmp_path):
                  "electrostatics", "all"):
         assert rule in result.stdout
     assert job_count(result.stdout, "train") == 3 and job_count(result.stdout, "gate") == 3
-    assert job_count(result.stdout, "evaluate") == 3 and job_count(result.stdout, "total") == 36
+    assert job_count(result.stdout, "evaluate") == 3 and job_count(result.stdout, "total") == 44
 
 
 @pytest.mark.slow
@@ -108,7 +108,7 @@ def test_iterative_rounds_chain_student_md_relabelling_and_retraining(tmp_path):
     for stage in ("explore", "relabel", "retrain"):
         assert job_count(result.stdout, stage) == 2 * 3, stage
     assert job_count(result.stdout, "gate") == 3 * 3  # the first student and each round's
-    assert job_count(result.stdout, "total") == 36 + 3 * 6 + 2 * 3 + 2 + 1  # + two explore settings, one iteration settings
+    assert job_count(result.stdout, "total") == 44 + 3 * 6 + 2 * 3 + 2 + 2 + 1  # + two explore and two relabel settings, one iteration settings
     cell = "results/chgnet-0.3.0/water"
     assert (f"lesdistill train {cell}/labels.nc {cell}/iteration1/labels.nc {cell}/iteration2/labels.nc "
             f"--init {cell}/iteration1/student.pt") in result.stdout

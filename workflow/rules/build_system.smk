@@ -1,8 +1,10 @@
 rule build_system:
+    input:
+        settings="results/settings/{system}/build_system.yaml",
     output:
         "results/systems/{system}/structure.extxyz",
     params:
-        arguments=lambda w: CAMPAIGN.systems[w.system].build_arguments(),
+        builder=lambda w: CAMPAIGN.systems[w.system].builder,
     log:
         "logs/build_system/{system}.log",
     benchmark:
@@ -14,4 +16,4 @@ rule build_system:
     conda:
         BASE_ENV
     shell:
-        "lesdistill build-system {params.arguments:q} -o {output:q} > {log:q} 2>&1"
+        "lesdistill build-system {params.builder:q} --settings {input.settings:q} -o {output:q} > {log:q} 2>&1"

@@ -3,6 +3,7 @@
 import re
 import sys
 
+from lesdistill.config.campaign import SETTINGS_STAGES
 from lesdistill.response import decomposition
 from lesdistill.systems.registry import system_spec
 
@@ -160,10 +161,11 @@ def get_decomposition(system):
     return system_spec(CAMPAIGN.systems[system].builder).decomposition
 
 
-def groups_option(wildcards):
-    """--groups of `lesdistill response` for the system (HCl: hydronium; TiO2: water layers)."""
-    name = get_decomposition(wildcards.system)
-    return ["--groups", name] if name else []
+def get_settings(stage=None):
+    """Params function of a settings rule: the resolved settings of ``stage`` (default: the ``stage``
+    wildcard) for the job's system, round and variant (the model's elements are added by the script)."""
+    return lambda w: CAMPAIGN.stage_settings(stage or w.stage, w.get("system"), round_=int(w.round) if "round" in w.keys() else None,
+                                             variant=w.get("variant"))
 
 
 def device_option(stage):

@@ -1,12 +1,11 @@
 rule electrostatics:
     input:
-        "results/systems/{system}/structure.extxyz",
+        structure="results/systems/{system}/structure.extxyz",
+        settings="results/settings/{system}/electrostatics.yaml",
     output:
         "results/electrostatics/{system}.nc",
     params:
         device=device_option("electrostatics"),
-        charges=lambda w: ",".join(f"{k}={v}" for k, v in CAMPAIGN.systems[w.system].charges.items()),
-        epsilon_inf=lambda w: CAMPAIGN.systems[w.system].epsilon_inf,
     log:
         "logs/electrostatics/{system}.log",
     benchmark:
@@ -19,5 +18,5 @@ rule electrostatics:
     conda:
         BASE_ENV
     shell:
-        "lesdistill electrostatics {input:q} --charges {params.charges:q} "
-        "--epsilon-inf {params.epsilon_inf:q} {params.device:q} -o {output:q} > {log:q} 2>&1"
+        "lesdistill electrostatics {input.structure:q} --settings {input.settings:q} "
+        "{params.device:q} -o {output:q} > {log:q} 2>&1"

@@ -9,14 +9,14 @@ rule evaluate:
         labels="results/{teacher}/{system}/labels.nc",
         dft=dft_data,
         bec=lambda w: [BEC_REFERENCE[w.system]] if BEC_REFERENCE[w.system] else [],
+        settings="results/settings/{system}/evaluate.yaml",
     output:
         metrics="results/{teacher}/{system}/metrics.nc",
         summary="results/{teacher}/{system}/metrics.json",
     params:
         device=device_option("evaluate"),
         dft=lambda w, input: ["--dft", input.dft] if input.dft else [],
-        bec=lambda w, input: ["--bec-reference", input.bec, "--epsilon-inf", str(CAMPAIGN.systems[w.system].epsilon_inf)]
-        if input.bec else [],
+        bec=lambda w, input: ["--bec-reference", input.bec] if input.bec else [],
     log:
         "logs/evaluate/{teacher}/{system}.log",
     benchmark:
@@ -30,7 +30,7 @@ rule evaluate:
         BASE_ENV
     shell:
         "lesdistill evaluate {input.student:q} --labels {input.labels:q} {params.dft:q} {params.bec:q} "
-        "{params.device:q} -o {output.metrics:q} --overwrite > {log:q} 2>&1"
+        "--settings {input.settings:q} {params.device:q} -o {output.metrics:q} --overwrite > {log:q} 2>&1"
 
 
 rule evaluate_direct_fit:

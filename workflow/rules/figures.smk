@@ -15,6 +15,7 @@ rule make_figures:
         ir=cell_files("ir.nc"),
         response=cell_files("response.nc"),
         gates=[gate_of(cell_md_student(t, s)) for t, s in CELLS],
+        settings="results/settings/figures.yaml",
     output:
         [
             report(path, category="Figures", labels=figure_caption(path))
@@ -26,9 +27,7 @@ rule make_figures:
         responses=[f"{t}/{s}=results/{t}/{s}/response.nc" for t, s in CELLS],
         groups=["--groups", *(f"results/{t}/{s}/ir.nc" for t, s in DECOMPOSED_CELLS)] if DECOMPOSED_CELLS else [],
         density=["--density", *(f"results/{t}/{s}/response.nc" for t, s in DENSITY_CELLS)] if DENSITY_CELLS else [],
-        formats=FIGURE_FORMATS,
         gates=[f"{t}/{s}={gate_of(cell_md_student(t, s))}" for t, s in CELLS],
-        dpi=CAMPAIGN.figures.dpi,
     log:
         "logs/figures.log",
     benchmark:
@@ -41,7 +40,7 @@ rule make_figures:
         BASE_ENV
     shell:
         "lesdistill figures --out results/figures --ir {input.ir:q} --response {params.responses:q} "
-        "{params.groups:q} {params.density:q} --gate {params.gates:q} --formats {params.formats:q} --dpi {params.dpi:q} --overwrite "
+        "{params.groups:q} {params.density:q} --gate {params.gates:q} --settings {input.settings:q} --overwrite "
         "> {log:q} 2>&1"
 
 

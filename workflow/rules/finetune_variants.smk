@@ -22,6 +22,7 @@ use rule response as response_finetuned with:
     input:
         trajectory=f"{VARIANT}/md.nc",
         student=variant_student,
+        settings="results/settings/{system}/response.yaml",
     output:
         f"{VARIANT}/response.nc",
     log:
@@ -32,7 +33,8 @@ use rule response as response_finetuned with:
 
 use rule ir as ir_finetuned with:
     input:
-        f"{VARIANT}/response.nc",
+        response=f"{VARIANT}/response.nc",
+        settings="results/settings/{system}/ir.yaml",
     output:
         f"{VARIANT}/ir.nc",
     log:
@@ -47,6 +49,7 @@ use rule evaluate as evaluate_finetuned with:
         labels="results/{teacher}/{system}/labels.nc",
         dft=dft_data,
         bec=lambda w: [BEC_REFERENCE[w.system]] if BEC_REFERENCE[w.system] else [],
+        settings="results/settings/{system}/evaluate.yaml",
     output:
         metrics=f"{VARIANT}/metrics.nc",
         summary=f"{VARIANT}/metrics.json",

@@ -1,10 +1,9 @@
 rule ir:
     input:
-        "results/{teacher}/{system}/response.nc",
+        response="results/{teacher}/{system}/response.nc",
+        settings="results/settings/{system}/ir.yaml",
     output:
         "results/{teacher}/{system}/ir.nc",
-    params:
-        options=lambda w: CAMPAIGN.ir_settings(w.system).command_arguments(),
     log:
         "logs/ir/{teacher}/{system}.log",
     benchmark:
@@ -16,4 +15,4 @@ rule ir:
     conda:
         BASE_ENV
     shell:
-        "lesdistill ir {input:q} {params.options:q} -o {output:q} > {log:q} 2>&1"
+        "lesdistill ir {input.response:q} --settings {input.settings:q} -o {output:q} > {log:q} 2>&1"

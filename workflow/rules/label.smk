@@ -1,6 +1,7 @@
 rule label:
     input:
         frames=sampled_frames,
+        settings="results/settings/{system}/label.yaml",
         catalog=catalog_input,
     output:
         "results/{teacher}/{system}/labels.nc",
@@ -8,8 +9,6 @@ rule label:
         device=device_option("label"),
         command=lambda w: lesdistill(w.teacher),
         catalog=catalog_option,
-        split=lambda w: [a for k, v in CAMPAIGN.label_split(w.system).items() if v is not None
-                         for a in (f"--{k.replace('_', '-')}", str(v))],
     log:
         "logs/label/{teacher}/{system}.log",
     benchmark:
@@ -22,13 +21,14 @@ rule label:
     conda:
         teacher_env
     shell:
-        "{params.command:q} label {input.frames:q} --teacher {wildcards.teacher:q} {params.catalog:q} {params.split:q} "
+        "{params.command:q} label {input.frames:q} --teacher {wildcards.teacher:q} {params.catalog:q} --settings {input.settings:q} "
         "{params.device:q} -o {output:q} > {log:q} 2>&1"
 
 
 use rule label as relabel with:
     input:
         frames=rules.explore.output,
+        settings="results/settings/{system}/relabel{round}.yaml",
         catalog=catalog_input,
     output:
         "results/{teacher}/{system}/iteration{round}/labels.nc",
@@ -36,8 +36,6 @@ use rule label as relabel with:
         device=device_option("relabel"),
         command=lambda w: lesdistill(w.teacher),
         catalog=catalog_option,
-        split=lambda w: [a for k, v in CAMPAIGN.iteration_label_split(int(w.round)).items()
-                         for a in (f"--{k.replace('_', '-')}", str(v))],
     log:
         "logs/relabel/{teacher}/{system}/{round}.log",
     benchmark:

@@ -62,7 +62,7 @@ use rule student_md as explore with:
         structure="results/{teacher}/{system}/relaxed.extxyz",
         student=previous_student,
         gate=lambda w: gate_of(previous_student(w)),
-        settings="results/settings/{system}/explore{round}_md.yaml",
+        settings="results/settings/{system}/explore_md{round}.yaml",
     output:
         "results/{teacher}/{system}/iteration{round}/explore.nc",
     params:

@@ -1,6 +1,7 @@
 rule relax:
     input:
         structure="results/systems/{system}/structure.extxyz",
+        settings="results/settings/{system}/relax.yaml",
         catalog=catalog_input,
     output:
         "results/{teacher}/{system}/relaxed.extxyz",
@@ -8,8 +9,6 @@ rule relax:
         device=device_option("relax"),
         command=lambda w: lesdistill(w.teacher),
         catalog=catalog_option,
-        fmax=CAMPAIGN.sampling.relax_fmax,
-        steps=CAMPAIGN.sampling.relax_steps,
     log:
         "logs/relax/{teacher}/{system}.log",
     benchmark:
@@ -23,4 +22,4 @@ rule relax:
         teacher_env
     shell:
         "{params.command:q} relax {input.structure:q} --teacher {wildcards.teacher:q} {params.catalog:q} "
-        "--fmax {params.fmax:q} --steps {params.steps:q} {params.device:q} -o {output:q} > {log:q} 2>&1"
+        "--settings {input.settings:q} {params.device:q} -o {output:q} > {log:q} 2>&1"

@@ -1,16 +1,19 @@
-# Resolved per-system settings as the files the CLI reads (serialisation only; merging and checks
-# live in lesdistill.config).
+# The one way settings reach a stage: the resolved settings file of each stage, written from the config
+# by lesdistill.config (CampaignConfig.stage_settings; SETTINGS_STAGES names them) and read by the stage's
+# command with --settings. Serialisation only: merging and checks live in lesdistill.config. The
+# settings are also the rule's params, so that a changed config reruns exactly the settings files whose
+# content changes, and with them the stages downstream.
 
 
-rule md_settings:
+rule stage_settings:
     output:
-        "results/settings/{system}/{stage}_md.yaml",
-    params:
-        kind=lambda w: f"{w.stage}_md",
+        "results/settings/{system}/{stage}.yaml",
     wildcard_constraints:
-        stage="sampling|student",
+        stage="|".join(s for s, extra in SETTINGS_STAGES.items() if extra == () and s != "model"),
+    params:
+        settings=get_settings(),
     log:
-        "logs/settings/{system}/{stage}_md.log",
+        "logs/settings/{system}/{stage}.log",
     localrule: True
     conda:
         BASE_ENV
@@ -18,41 +21,15 @@ rule md_settings:
         "../scripts/write_settings.py"
 
 
-rule training_settings:
+rule round_settings:
     output:
-        "results/settings/{system}/training.yaml",
+        "results/settings/{system}/{stage}{round}.yaml",
+    wildcard_constraints:
+        stage="|".join(s for s, extra in SETTINGS_STAGES.items() if extra == ("round",)),
     params:
-        kind="training",
+        settings=get_settings(),
     log:
-        "logs/settings/{system}/training.log",
-    localrule: True
-    conda:
-        BASE_ENV
-    script:
-        "../scripts/write_settings.py"
-
-
-rule explore_settings:
-    output:
-        "results/settings/{system}/explore{round}_md.yaml",
-    params:
-        kind="explore_md",
-    log:
-        "logs/settings/{system}/explore{round}_md.log",
-    localrule: True
-    conda:
-        BASE_ENV
-    script:
-        "../scripts/write_settings.py"
-
-
-rule iteration_settings:
-    output:
-        "results/settings/{system}/iteration.yaml",
-    params:
-        kind="iteration",
-    log:
-        "logs/settings/{system}/iteration.log",
+        "logs/settings/{system}/{stage}{round}.log",
     localrule: True
     conda:
         BASE_ENV
@@ -64,7 +41,7 @@ rule finetune_settings:
     output:
         "results/settings/{system}/finetune-{variant}.yaml",
     params:
-        kind="finetune",
+        settings=get_settings("finetune"),
     log:
         "logs/settings/{system}/finetune-{variant}.log",
     localrule: True
@@ -80,7 +57,7 @@ rule student_model:
     output:
         "results/settings/{system}/model.yaml",
     params:
-        kind="model",
+        settings=get_settings("model"),
     log:
         "logs/settings/{system}/model.log",
     localrule: True
@@ -90,27 +67,15 @@ rule student_model:
         "../scripts/write_settings.py"
 
 
-rule catalog:
+rule campaign_settings:
     output:
-        "results/settings/catalog.yaml",
+        "results/settings/{stage}.yaml",
+    wildcard_constraints:
+        stage="|".join(s for s, extra in SETTINGS_STAGES.items() if extra is None),
     params:
-        kind="catalog",
+        settings=get_settings(),
     log:
-        "logs/settings/catalog.log",
-    localrule: True
-    conda:
-        BASE_ENV
-    script:
-        "../scripts/write_settings.py"
-
-
-rule quality_settings:
-    output:
-        "results/settings/{system}/quality.yaml",
-    params:
-        kind="quality",
-    log:
-        "logs/settings/{system}/quality.log",
+        "logs/settings/{stage}.log",
     localrule: True
     conda:
         BASE_ENV

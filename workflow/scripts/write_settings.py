@@ -1,8 +1,8 @@
 """Write one resolved settings file of the campaign (run by the settings rules through `script:`).
 
-``snakemake.params.kind``: sampling_md, student_md, explore_md (iterative round ``wildcards.round``),
-training, iteration, finetune (variant ``wildcards.variant``), quality, model or catalog. Merging and
-validation live in lesdistill.config; this only serialises.
+The settings are the rule's ``params.settings`` (CampaignConfig.stage_settings); for the student model
+the elements of the system's structure are added here. Merging and validation live in lesdistill.config;
+this only serialises.
 """
 
 import json
@@ -15,25 +15,8 @@ import yaml
 from lesdistill.config import load_config
 
 sys.stderr = open(snakemake.log[0], "w")  # noqa: F821 (snakemake injects the object)
-campaign = load_config(snakemake.config)  # noqa: F821
-kind, wildcards = snakemake.params.kind, snakemake.wildcards  # noqa: F821
-if kind in ("sampling_md", "student_md"):
-    settings = campaign.md_settings(wildcards.system, kind.removesuffix("_md")).model_dump(mode="json")
-elif kind == "explore_md":
-    settings = campaign.explore_md_settings(wildcards.system, int(wildcards.round)).model_dump(mode="json")
-elif kind == "training":
-    settings = campaign.training_settings(wildcards.system).model_dump(mode="json")
-elif kind == "iteration":
-    settings = campaign.iteration_settings(wildcards.system).model_dump(mode="json")
-elif kind == "finetune":
-    settings = campaign.finetune_settings(wildcards.system, wildcards.variant).model_dump(mode="json")
-elif kind == "quality":
-    settings = campaign.quality_settings(wildcards.system).model_dump(mode="json")
-elif kind == "model":
+settings = snakemake.params.settings  # noqa: F821
+if snakemake.rule == "student_model":  # noqa: F821
     numbers = sorted(set(ase.io.read(snakemake.input[0]).numbers.tolist()))  # noqa: F821
-    settings = json.loads(json.dumps(campaign.student_model(wildcards.system, numbers)))
-elif kind == "catalog":
-    settings = campaign.catalog_entries()
-else:
-    raise ValueError(f"unknown settings kind {kind!r}")
-Path(snakemake.output[0]).write_text(yaml.safe_dump(settings, sort_keys=True))  # noqa: F821
+    settings = load_config(snakemake.config).student_model(snakemake.wildcards.system, numbers)  # noqa: F821
+Path(snakemake.output[0]).write_text(yaml.safe_dump(json.loads(json.dumps(settings)), sort_keys=True))  # noqa: F821
