@@ -75,7 +75,8 @@ def made_from(args: argparse.Namespace) -> MadeFrom:
     check_options(args, SystemSection, {"epsilon_inf": "epsilon_inf"})
     if args.mesh_spacing is not None and not args.mesh_spacing > 0:
         raise ValueError(f"--mesh-spacing {args.mesh_spacing}: must be positive (Å)")
-    return made_from_args(args, NAME, ("structures",))
+    charges = dict(sorted(parse_charges(args.charges).items()))  # the same charges in any order: one record
+    return made_from_args(args, NAME, ("structures",), charges=charges)
 
 
 def run(args: argparse.Namespace) -> None:

@@ -109,6 +109,8 @@ def files(tmp_path_factory) -> dict[str, Path]:
     f["negative_epochs"] = _write(d / "negative_epochs.yaml", "epochs: -1\n")
     f["md_unknown_key"] = _write(d / "md_unknown.yaml", "timestpe_fs: 0.5\n")
     f["md_negative"] = _write(d / "md_negative.yaml", "timestep_fs: -1\n")
+    f["relax_negative"] = _write(d / "relax_negative.yaml", "fmax: -1\n")
+    f["build_no_molecules"] = _write(d / "build_no_molecules.yaml", "molecules: 0\n")
     f["model_missing_key"] = _write(d / "model_missing.yaml", "backbone: cace\n")
     f["model_bad_backbone"] = _write(d / "model_bad_backbone.yaml", "backbone: nequip\nbackbone_config: {}\n")
     f["catalog_entry_list"] = _write(d / "catalog_list_entry.yaml", "mine: [1, 2]\n")
@@ -290,7 +292,7 @@ CASES = {
     "response_without_velocities": (["response", "{labels}", "--student", "{student}", "-o", "{out}"], "no velocities"),
     "evaluate_without_reference_data": (["evaluate", "{student}", "-o", "{out}"], "give --labels"),
     "evaluate_bec_without_epsilon": (["evaluate", "{student}", "--labels", "{labels}", "--bec-reference", "{water}",
-                                      "-o", "{out}"], "--bec-reference and --epsilon-inf together"),
+                                      "-o", "{out}"], "--bec-reference needs --epsilon-inf"),
     "evaluate_negative_epsilon": (["evaluate", "{student}", "--labels", "{labels}", "--bec-reference", "{water}",
                                    "--epsilon-inf", "-1", "-o", "{out}"], "--epsilon-inf -1"),
     "evaluate_reference_without_bec": (["evaluate", "{student}", "--labels", "{labels}", "--bec-reference", "{water}",
@@ -323,6 +325,17 @@ CASES = {
                                    "-o", "{out}"], "--sigma 0"),
     "build_system_no_molecules": (["build-system", "water", "--molecules", "0", "-o", "{out}"], "--molecules 0"),
     "build_system_negative_density": (["build-system", "water", "--density", "-1", "-o", "{out}"], "--density -1"),
+    # settings files (--settings of the commands whose settings are options)
+    "relax_settings_unknown_key": (["relax", "{water}", "--teacher", "spcfw", "--settings", "{md_unknown_key}",
+                                    "-o", "{out}"], "'timestpe_fs' is not a setting of `lesdistill relax`"),
+    "relax_settings_bad_value": (["relax", "{water}", "--teacher", "spcfw", "--settings", "{relax_negative}",
+                                  "-o", "{out}"], "--fmax -1"),
+    "response_settings_list": (["response", "{md}", "--student", "{student}", "--settings", "{list_yaml}", "-o", "{out}"],
+                               "must hold a mapping"),
+    "ir_settings_bad_yaml": (["ir", "{response}", "--settings", "{bad_yaml}", "-o", "{out}"], "bad.yaml:3:5: cannot parse YAML"),
+    "ir_settings_missing": (["ir", "{response}", "--settings", "{dir}/none.yaml", "-o", "{out}"], "none.yaml"),
+    "build_system_settings_bad_value": (["build-system", "water", "--settings", "{build_no_molecules}", "-o", "{out}"],
+                                        "--molecules 0"),
     # output paths
     "response_output_is_its_input": (["response", "{md}", "--student", "{student}", "-o", "{md}"],
                                      "is also the trajectory input"),
