@@ -81,11 +81,16 @@ def teacher_env(wildcards):
     return str(ENVS / f"{CAMPAIGN.catalog()[wildcards.teacher].env}.yaml")
 
 
-def figure_caption(path):
-    """Report category and label of a figure from its file name."""
+#: kinds of figure (file-name prefixes), each with its report caption in workflow/report/<kind>.rst
+FIGURE_KINDS = ("ir", "bec_distributions", "groups", "density")
+
+
+def report_figure(path):
+    """``path`` as an item of the report: the caption of its kind, labelled by kind and cell."""
     stem = Path(path).stem
-    kind, _, cell = stem.partition("_")
-    return {"figure": kind, "cell": cell or "all"}
+    kind = next(k for k in FIGURE_KINDS if stem == k or stem.startswith(k + "_"))
+    return report(path, caption=f"../report/{kind}.rst", category="Figures",
+                  labels={"figure": kind, "cell": stem[len(kind) + 1:] or "all"})
 
 
 def catalog_option(wildcards):
@@ -166,6 +171,12 @@ def get_settings(stage=None):
     wildcard) for the job's system, round and variant (the model's elements are added by the script)."""
     return lambda w: CAMPAIGN.stage_settings(stage or w.stage, w.get("system"), round_=int(w.round) if "round" in w.keys() else None,
                                              variant=w.get("variant"))
+
+
+def per_attempt(amount):
+    """Resource function: ``amount`` (MB of memory, minutes of run time) times the attempt, so that a job
+    retried after running out of either asks for more."""
+    return lambda wildcards, attempt: amount * attempt
 
 
 def device_option(stage):

@@ -23,8 +23,8 @@ rule evaluate:
         "results/benchmarks/evaluate/{teacher}/{system}.tsv"
     threads: 1
     resources:
-        mem_mb=lambda wildcards, attempt: 4000 * attempt,
-        runtime=lambda wildcards, attempt: 30 * attempt,
+        mem_mb=per_attempt(4000),
+        runtime=per_attempt(30),
         gpu=gpus("evaluate"),
     conda:
         BASE_ENV
@@ -48,8 +48,8 @@ rule evaluate_direct_fit:
         "results/benchmarks/evaluate/dft-direct/{system}.tsv"
     threads: 1
     resources:
-        mem_mb=lambda wildcards, attempt: 4000 * attempt,
-        runtime=lambda wildcards, attempt: 30 * attempt,
+        mem_mb=per_attempt(4000),
+        runtime=per_attempt(30),
         gpu=gpus("evaluate"),
     conda:
         BASE_ENV

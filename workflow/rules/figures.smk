@@ -17,11 +17,7 @@ rule make_figures:
         gates=[gate_of(cell_md_student(t, s)) for t, s in CELLS],
         settings="results/settings/figures.yaml",
     output:
-        [
-            report(path, category="Figures", labels=figure_caption(path))
-            for path in FIGURES
-            if path.endswith(".png")
-        ],
+        [report_figure(path) for path in FIGURES if path.endswith(".png")],
         [path for path in FIGURES if not path.endswith(".png")],
     params:
         responses=[f"{t}/{s}=results/{t}/{s}/response.nc" for t, s in CELLS],

@@ -20,8 +20,8 @@ rule gate:
         "results/benchmarks/gate/{teacher}/{system}/{model}.tsv"
     threads: 2
     resources:
-        mem_mb=lambda wildcards, attempt: 8000 * attempt,
-        runtime=lambda wildcards, attempt: 60 * attempt,
+        mem_mb=per_attempt(8000),
+        runtime=per_attempt(60),
         gpu=gpus("gate"),
     conda:
         BASE_ENV

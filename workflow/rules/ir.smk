@@ -10,8 +10,8 @@ rule ir:
         "results/benchmarks/ir/{teacher}/{system}.tsv"
     threads: 1
     resources:
-        mem_mb=lambda wildcards, attempt: 4000 * attempt,
-        runtime=lambda wildcards, attempt: 30 * attempt,
+        mem_mb=per_attempt(4000),
+        runtime=per_attempt(30),
     conda:
         BASE_ENV
     shell:

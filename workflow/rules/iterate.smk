@@ -18,8 +18,8 @@ rule retrain:
         "results/benchmarks/retrain/{teacher}/{system}/{round}.tsv"
     threads: 2
     resources:
-        mem_mb=lambda wildcards, attempt: 8000 * attempt,
-        runtime=lambda wildcards, attempt: 720 * attempt,
+        mem_mb=per_attempt(8000),
+        runtime=per_attempt(720),
         gpu=gpus("retrain"),
     conda:
         BASE_ENV

@@ -15,8 +15,8 @@ rule label:
         "results/benchmarks/label/{teacher}/{system}.tsv"
     threads: 2
     resources:
-        mem_mb=lambda wildcards, attempt: 8000 * attempt,
-        runtime=lambda wildcards, attempt: 240 * attempt,
+        mem_mb=per_attempt(8000),
+        runtime=per_attempt(240),
         gpu=gpus("label"),
     conda:
         teacher_env
@@ -41,6 +41,6 @@ use rule label as relabel with:
     benchmark:
         "results/benchmarks/relabel/{teacher}/{system}/{round}.tsv"
     resources:
-        mem_mb=lambda wildcards, attempt: 8000 * attempt,
-        runtime=lambda wildcards, attempt: 240 * attempt,
+        mem_mb=per_attempt(8000),
+        runtime=per_attempt(240),
         gpu=gpus("relabel"),

@@ -20,8 +20,8 @@ rule sample:
         "results/benchmarks/sample/{teacher}/{system}.tsv"
     threads: 2
     resources:
-        mem_mb=lambda wildcards, attempt: 8000 * attempt,
-        runtime=lambda wildcards, attempt: 720 * attempt,
+        mem_mb=per_attempt(8000),
+        runtime=per_attempt(720),
         gpu=gpus("sample"),
     conda:
         teacher_env
@@ -47,8 +47,8 @@ rule student_md:
         "results/benchmarks/student_md/{teacher}/{system}.tsv"
     threads: 2
     resources:
-        mem_mb=lambda wildcards, attempt: 8000 * attempt,
-        runtime=lambda wildcards, attempt: 1440 * attempt,
+        mem_mb=per_attempt(8000),
+        runtime=per_attempt(1440),
         gpu=gpus("student_md"),
     conda:
         BASE_ENV
@@ -73,6 +73,6 @@ use rule student_md as explore with:
     benchmark:
         "results/benchmarks/explore/{teacher}/{system}/{round}.tsv"
     resources:
-        mem_mb=lambda wildcards, attempt: 8000 * attempt,
-        runtime=lambda wildcards, attempt: 240 * attempt,
+        mem_mb=per_attempt(8000),
+        runtime=per_attempt(240),
         gpu=gpus("explore"),

@@ -15,8 +15,8 @@ rule relax:
         "results/benchmarks/relax/{teacher}/{system}.tsv"
     threads: 2
     resources:
-        mem_mb=lambda wildcards, attempt: 8000 * attempt,
-        runtime=lambda wildcards, attempt: 60 * attempt,
+        mem_mb=per_attempt(8000),
+        runtime=per_attempt(60),
         gpu=gpus("relax"),
     conda:
         teacher_env

@@ -13,8 +13,8 @@ rule response:
         "results/benchmarks/response/{teacher}/{system}.tsv"
     threads: 2
     resources:
-        mem_mb=lambda wildcards, attempt: 8000 * attempt,
-        runtime=lambda wildcards, attempt: 720 * attempt,
+        mem_mb=per_attempt(8000),
+        runtime=per_attempt(720),
         gpu=gpus("response"),
     conda:
         BASE_ENV

@@ -13,8 +13,8 @@ rule train:
         "results/benchmarks/train/{teacher}/{system}.tsv"
     threads: 2
     resources:
-        mem_mb=lambda wildcards, attempt: 8000 * attempt,
-        runtime=lambda wildcards, attempt: 720 * attempt,
+        mem_mb=per_attempt(8000),
+        runtime=per_attempt(720),
         gpu=gpus("train"),
     conda:
         BASE_ENV
@@ -40,8 +40,8 @@ rule finetune:
         "results/benchmarks/finetune/{teacher}/{system}/{variant}.tsv"
     threads: 2
     resources:
-        mem_mb=lambda wildcards, attempt: 8000 * attempt,
-        runtime=lambda wildcards, attempt: 240 * attempt,
+        mem_mb=per_attempt(8000),
+        runtime=per_attempt(240),
         gpu=gpus("finetune"),
     conda:
         BASE_ENV
@@ -67,8 +67,8 @@ rule direct_fit:
         "results/benchmarks/direct_fit/{system}.tsv"
     threads: 2
     resources:
-        mem_mb=lambda wildcards, attempt: 8000 * attempt,
-        runtime=lambda wildcards, attempt: 720 * attempt,
+        mem_mb=per_attempt(8000),
+        runtime=per_attempt(720),
         gpu=gpus("train"),
     conda:
         BASE_ENV
