@@ -46,12 +46,29 @@ ROOT = Path(__file__).resolve().parent.parent
 #: teacher id → (stack whose interpreter runs it, random checkpoint builder at the published size or None for
 #: real weights shipped in a wheel, what fixes the size)
 PUBLISHED_SIZES = {
+    "uma-s-omol": ("fairchem", "fairchem", "fairchem configs/uma/training_release backbone K4L2: 4 layers, 128 channels, "
+                   "lmax 2, mmax 2, 64 distance basis, cutoff 6 Å, 32 experts (MoLE, not merged: batch inference)"),
+    "uma-m-omol": ("fairchem", "fairchem", "fairchem configs backbone K10L4: 10 layers, 128 channels, lmax 4, mmax 2, "
+                   "128 distance basis, cutoff 6 Å, 32 experts (MoLE, not merged: batch inference)"),
+    "esen-sm-conserving-omol": ("fairchem", "fairchem", "fairchem configs/esen/uma_sm_conserving_omol_4M: K4L2 without "
+                                "experts (4 layers, 128 channels, lmax 2, mmax 2), cutoff 6 Å, conserving"),
     "orb-v3-conservative-omol": ("orb", "orb", "the loader builds the architecture (25.8 M parameters)"),
     "orb-v3-direct-omol": ("orb", "orb", "the loader builds the architecture"),
     "mace-mp-0a-large": ("base", "mace", "128 channels, L = 2 (file name 2024-01-07-mace-128-L2), r 6 Å, 2 interactions, "
                          "correlation 3, 89 elements"),
     "so3lr": ("so3lr", None, "real weights in the so3krates-torch wheel"),
     "sevennet-l3i5": ("sevenn", None, "real weights in the sevenn wheel"),
+}
+
+
+#: fairchem v2 backbones at their published sizes (configs of the fairchem repository; see PUBLISHED_SIZES)
+FAIRCHEM_SIZES = {
+    "uma-s-omol": dict(experts=32, channels=128, lmax=2, mmax=2, layers=4, distance_basis=64,
+                       datasets=("oc20", "omat", "omol", "odac", "omc")),
+    "uma-m-omol": dict(experts=32, channels=128, lmax=4, mmax=2, layers=10, distance_basis=128,
+                       datasets=("oc20", "omat", "omol", "odac", "omc")),
+    "esen-sm-conserving-omol": dict(experts=0, channels=128, lmax=2, mmax=2, layers=4, distance_basis=64,
+                                    datasets=("omol",)),
 }
 
 
@@ -65,7 +82,10 @@ def published_size_calculator(teacher: str, folder: Path):
     from tests.teachers import builders
 
     path = folder / Path(spec.checkpoint).name
-    if builder == "orb":
+    if builder == "fairchem":
+        size = FAIRCHEM_SIZES[teacher]
+        builders.fairchem_checkpoint(path, **size)
+    elif builder == "orb":
         builders.orb_checkpoint(path, conservative="conservative" in teacher)
     elif builder == "mace":
         builders.mace_checkpoint(path, channels=128, max_L=2, max_ell=3, correlation=3, r_max=6.0,

@@ -15,7 +15,7 @@ from ..config import IRConfig
 from ..io.records import MadeFrom
 from ..spectra.analysis import ir_dataset, write_ir
 from ..spectra.peaks import BAND_SETS
-from ..spectra.reference import BUNDLED_REFERENCES, reference_path
+from ..spectra.reference import BUNDLED_REFERENCES, load_reference, reference_path
 from .options import add_settings_option, check_options, made_from_args
 
 NAME = "ir"
@@ -83,7 +83,8 @@ def made_from(args: argparse.Namespace) -> MadeFrom:
     made = made_from_args(args, NAME, ("response",))
     if args.reference is None:
         return made
-    return MadeFrom(made.command, made.output, {**made.inputs, "reference": reference_path(args.reference)},
+    measured = {f"reference_spectrum[{name}]": file for name, file in load_reference(args.reference).spectrum_files.items()}
+    return MadeFrom(made.command, made.output, {**made.inputs, "reference": reference_path(args.reference), **measured},
                     made.settings)
 
 

@@ -4,7 +4,8 @@ whatever the cell's chain produced.
 A row holds the teacher's metadata (level of theory, training set, architecture family), the status
 of the chain (``complete``, or the first stage without output and the last line of its log), the
 student's test errors against its teacher and the DFT set (``metrics.json``), the BEC parity against
-the system's reference, the band positions and shifts against experiment (``ir.nc``) and the student
+the system's reference, the band positions and shifts against experiment and the spectral distances
+from measured spectra (``ir.nc``) and the student
 MD speed-up over its teacher's MD (seconds per MD step of ``sample.nc`` over ``md.nc``, where the
 teacher sampled this system itself). Values a cell did not produce are empty. Rows are grouped by
 system, level of theory and architecture family.
@@ -123,6 +124,9 @@ def cell_row(info: CellInfo, results: Path, logs: Path) -> dict[str, object]:
                 row[f"{band}_cm1"] = float(ir.peak_position[index])
                 if "peak_shift" in ir:
                     row[f"{band}_shift_cm1"] = float(ir.peak_shift[index])
+            if "spectral_distance" in ir:  # against each measured spectrum (total, groups)
+                for name, distance in zip(ir.experiment.values, ir.spectral_distance.values):
+                    row[f"spectral_distance_{name}"] = float(distance)
     teacher_time = seconds_per_step(cell / "sample.nc", info.teacher_md_steps)
     student_time = seconds_per_step(cell / "md.nc", info.student_md_steps)
     row["md_speedup"] = teacher_time / student_time if teacher_time > 0 and student_time > 0 else None
@@ -155,7 +159,8 @@ def write_summary(rows: list[dict], csv_path: Path | str, markdown_path: Path | 
     writer.writerow(names)
     writer.writerows([[_text(row.get(name)) for name in names] for row in rows])
     lines = ["# Campaign summary", "", "Test errors against each cell's teacher (test frames); BEC against the "
-             "system's reference; bands in cm⁻¹ (shift: model − experiment); MD speed-up: teacher over student "
+             "system's reference; bands in cm⁻¹ (shift: model − experiment); spectral distance: RMS difference of the "
+             "max-normalised computed and measured spectra (0: same shape); MD speed-up: teacher over student "
              "wall time per MD step. Empty: not produced (see status).", ""]
     for system in dict.fromkeys(row["system"] for row in rows):
         part = [row for row in rows if row["system"] == system]

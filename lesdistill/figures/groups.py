@@ -9,8 +9,10 @@ import numpy as np
 
 from .inputs import open_dataset
 from .spectrum_marks import (
+    EXPERIMENT_STYLE,
     STRETCH_BAND_CM1,
     mark_bands,
+    measured_spectra,
     reference_positions,
     spectrum_scale,
 )
@@ -37,7 +39,8 @@ def group_spectra(ir_file: Path | str, output_stem: Path | str, title: str | Non
     auto-spectrum (top) and with each group's cross-spectrum with the total, i.e. its contribution
     (bottom; these add up to the total when the groups partition the cell). All are divided by the
     total's maximum in ``normalize_band`` unless the ir.nc is already normalised. The ir.nc's
-    ``reference_position`` bands are marked. The paths written."""
+    ``reference_position`` bands are marked, and a measured group spectrum it carries (e.g. the proton's)
+    is drawn over the group's auto-spectrum, scaled to its maximum there. The paths written."""
     dataset = open_dataset(ir_file, "ir file", GROUP_VARIABLES[:2])
     missing = [name for name in GROUP_VARIABLES[2:] if name not in dataset.variables]
     if missing:
@@ -50,6 +53,7 @@ def group_spectra(ir_file: Path | str, output_stem: Path | str, title: str | Non
     auto = dataset["group_intensity"].transpose("group", "wavenumber").values / scale
     cross = dataset["group_cross_intensity"].transpose("group", "wavenumber").values / scale
     positions, reference_name = reference_positions(None, [dataset])
+    measured = measured_spectra([dataset])
     x_range = (0.0, float(x.max()))
 
     with style():
@@ -61,6 +65,13 @@ def group_spectra(ir_file: Path | str, output_stem: Path | str, title: str | Non
             style_kw = {"color": color(index), "linestyle": linestyle(index)}
             handles.append(top.plot(x, auto[index], label=pretty(name), **style_kw)[0])
             bottom.plot(x, cross[index], **style_kw)
+            if name in measured:  # scaled to the group's maximum on the measured range
+                measured_x, measured_y = measured[name]
+                on_range = (x >= measured_x[0]) & (x <= measured_x[-1])
+                height = float(np.nanmax(auto[index][on_range])) if on_range.any() else 1.0
+                handles.append(top.plot(measured_x, measured_y * height / measured_y.max(),
+                                        label=f"{pretty(name)}: experiment",
+                                        **{**EXPERIMENT_STYLE, "color": style_kw["color"]})[0])
         if len(groups) > 1:
             handles.append(bottom.plot(x, cross.sum(axis=0), color="0.55", linestyle=(0, (1, 1.5)), linewidth=1.0,
                                        label="sum of contributions")[0])

@@ -12,11 +12,14 @@ from ..io.atomic import write_text
 from ..teachers import load_catalog
 from .inputs import open_dataset
 from .spectrum_marks import (
+    EXPERIMENT_STYLE,
     INTENSITY_LABEL_NORMALIZED,
     STRETCH_BAND_CM1,
     mark_bands,
+    measured_spectra,
     reference_positions,
     spectrum_scale,
+    stretch_scale,
 )
 from .style import (
     DPI,
@@ -57,7 +60,9 @@ def ir_spectra(ir_files: Mapping[str, Path | str], system: str, reference: str |
     One panel per level of theory (stacked, shared wavenumber axis; the level heads the panel's legend). Each spectrum is divided by its
     maximum in ``normalize_band`` (cm⁻¹) unless the ir.nc is already normalised, with its ±error band
     where ``error`` is finite. Experimental band positions (``reference``: 'water', 'hcl' or a YAML
-    path; default: the ir.nc's own ``reference_position``) are dashed lines labelled on the top axis.
+    path; default: the ir.nc's own ``reference_position``) are dashed lines labelled on the top axis; a
+    measured total spectrum the ir.nc carries is drawn in every panel, divided by its own maximum in
+    ``normalize_band``, and the peak table gains each cell's spectral distance from it.
     With ``peak_table`` the band peaks go to ``<stem>_peaks.md`` too. ``gates`` ({teacher id: quality-gate
     verdict}) marks failed students "FAILED GATE" in the legend and adds their validation force RMSE and
     verdict to the peak table.
@@ -67,6 +72,7 @@ def ir_spectra(ir_files: Mapping[str, Path | str], system: str, reference: str |
     catalog = load_catalog() if catalog is None else catalog
     datasets = {teacher: open_dataset(path, "ir file", ("wavenumber", "intensity")) for teacher, path in ir_files.items()}
     positions, reference_name = reference_positions(reference, list(datasets.values()))
+    measured = measured_spectra(datasets.values()).get("total")
     levels: dict[str, list[str]] = {}
     for teacher in datasets:
         levels.setdefault(level_of_theory(teacher, catalog), []).append(teacher)
@@ -92,6 +98,9 @@ def ir_spectra(ir_files: Mapping[str, Path | str], system: str, reference: str |
                         ax.fill_between(x, y - error, y + error, where=finite, color=line.get_color(), alpha=0.25,
                                         linewidth=0)
                 index += 1
+            if measured is not None:
+                ax.plot(measured[0], measured[1] / stretch_scale(*measured, normalize_band), label="experiment",
+                        **EXPERIMENT_STYLE)
             ax.set_ylim(bottom=0)
             ax.set_ylim(top=ax.get_ylim()[1] * 1.1)
             ax.margins(x=0)
@@ -110,13 +119,17 @@ def ir_spectra(ir_files: Mapping[str, Path | str], system: str, reference: str |
 def write_peak_table(datasets: Mapping, positions: Mapping[str, float], catalog: Mapping, output_stem: Path,
                      gates: Mapping[str, Mapping] | None = None) -> Path:
     """``<stem>_peaks.md``: per teacher the peak position ± error (cm⁻¹) of each band and the shift from
-    experiment; with ``gates`` also the student's validation force RMSE and its quality-gate verdict."""
+    experiment; the spectral distance from the measured total spectrum where the ir.nc has one; with
+    ``gates`` also the student's validation force RMSE and its quality-gate verdict."""
     bands: list[str] = []
     for dataset in datasets.values():
         if "peak_position" in dataset:
             bands += [str(b) for b in dataset["band"].values if str(b) not in bands]
     header = ["Teacher", "Level of theory"] + [
         band_name(band) + (f" (exp. {positions[band]:.0f})" if band in positions else "") for band in bands]
+    distances = {teacher: total_spectral_distance(dataset) for teacher, dataset in datasets.items()}
+    if any(distance is not None for distance in distances.values()):
+        header.append("Spectral distance")
     if gates:
         header += ["Force RMSE (meV/Å)", "Quality gate"]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
@@ -128,14 +141,25 @@ def write_peak_table(datasets: Mapping, positions: Mapping[str, float], catalog:
                 found[str(band)] = i
         for band in bands:
             cells.append(_peak_cell(dataset, found.get(band), positions.get(band)))
+        if "Spectral distance" in header:
+            cells.append("—" if distances[teacher] is None else f"{distances[teacher]:.3f}")
         if gates:
             cells += _gate_cells(gates.get(teacher))
         lines.append("| " + " | ".join(cells) + " |")
     path = output_stem.with_name(f"{output_stem.name}_peaks.md")
     path.parent.mkdir(parents=True, exist_ok=True)
-    note = "Peak positions in cm⁻¹ (± standard error over blocks); in parentheses the shift from experiment."
+    note = ("Peak positions in cm⁻¹ (± standard error over blocks); in parentheses the shift from experiment. "
+            "Spectral distance: RMS difference of the max-normalised computed and measured spectra on the range "
+            "both cover (0: the same shape).")
     write_text(path, "\n".join([note, "", *lines]) + "\n")
     return path
+
+
+def total_spectral_distance(dataset) -> float | None:
+    """The spectral distance of an ir.nc's total spectrum from the measured one (0: same shape), if any."""
+    if "spectral_distance" not in dataset or "total" not in [str(n) for n in dataset["experiment"].values]:
+        return None
+    return float(dataset["spectral_distance"].sel(experiment="total"))
 
 
 def _gate_cells(verdict: Mapping | None) -> list[str]:

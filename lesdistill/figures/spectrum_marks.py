@@ -1,8 +1,9 @@
-"""Helpers shared by the spectrum figures: intensity normalisation and experimental band marks."""
+"""Helpers shared by the spectrum figures: intensity normalisation, experimental band marks and spectra."""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
@@ -37,6 +38,22 @@ def spectrum_scale(dataset: xr.Dataset, band: tuple[float, float] = STRETCH_BAND
     if is_normalized(dataset):
         return 1.0
     return stretch_scale(dataset["wavenumber"].values, dataset["intensity"].values, band)
+
+
+#: line style of a measured spectrum drawn over the computed ones
+EXPERIMENT_STYLE = {"color": "black", "linestyle": (0, (2, 1.5)), "linewidth": 1.0}
+
+
+def measured_spectra(datasets: Iterable[xr.Dataset]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """The measured spectra the first ir.nc that carries any holds: {name (total or a group): (wavenumber
+    cm⁻¹, intensity)}, finite points only (the measured range); {} when none does."""
+    for dataset in datasets:
+        if "experiment_intensity" in dataset:
+            x = dataset["wavenumber"].values
+            rows = dataset["experiment_intensity"].transpose("experiment", "wavenumber").values
+            return {str(name): (x[np.isfinite(row)], row[np.isfinite(row)])
+                    for name, row in zip(dataset["experiment"].values, rows)}
+    return {}
 
 
 def reference_positions(reference: str | Path | None, datasets: list[xr.Dataset] = ()) -> tuple[dict[str, float], str | None]:

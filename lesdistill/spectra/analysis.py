@@ -17,6 +17,10 @@ JSON list of group names (e.g. hydronium cores, complexes, bulk water). Output (
   block; all NaN for a band with fewer than 3 points of the spectrum);
 - with a reference: ``reference_position`` and ``peak_shift`` = model − experiment (band), NaN for
   bands the reference lacks and for bands whose maximum sits on their edge (``peak_interior`` False);
+- with a reference that has measured spectra (``spectra:`` in its YAML): coordinate ``experiment``
+  (``total`` and/or group names), ``experiment_intensity`` (experiment, wavenumber) interpolated on
+  the model's grid (NaN outside the measured range), ``spectral_distance`` (experiment) against the
+  model spectrum of the same name on the range both cover (``spectral_distance_low``/``_high``);
 - attributes: the options as JSON (``options``), provenance, ``dt_fs``, ``n_frames``, ``n_blocks``,
   the reference's name and source, and every attribute of the response file prefixed ``response_``.
 
@@ -38,7 +42,7 @@ from ..io.atomic import atomic_path
 from ..provenance import provenance
 from .ir import SPEED_OF_LIGHT_CM_S, cross_spectrum, ir_spectrum, normalization_scale
 from .peaks import BAND_SETS, WATER_BANDS, Peak, check_bands, find_peaks
-from .reference import load_reference, peak_shifts, reference_bands
+from .reference import load_reference, overlap_distance, peak_shifts, reference_bands
 
 PEAK_FIELDS = ("position", "width", "height", "position_error", "width_error", "height_error", "interior")
 RESPONSE_ATTR_PREFIX = "response_"
@@ -202,6 +206,9 @@ def ir_dataset(response: Path | str, *, dt_fs: float | None = None, block_length
         variables["peak_shift"] = (("band",), np.array([shifts.get(n, math.nan) if interior[n] else math.nan
                                                         for n in names]),
                                    "model minus experiment (NaN where the band maximum is on its edge)")
+        if reference_data.spectra:
+            variables.update(_experiment_variables(reference_data, wavenumber, intensity, variables, coords))
+            coords["experiment"] = ("experiment", list(reference_data.spectra))
         attrs.update(reference_name=reference_data.name, reference_source=reference_data.source,
                      reference_approximate=str(reference_data.approximate).lower(),
                      reference_file=str(reference_data.path))
@@ -214,6 +221,35 @@ def ir_dataset(response: Path | str, *, dt_fs: float | None = None, block_length
     dataset.attrs = provenance(command="ir", response=str(response), options=json.dumps(options, sort_keys=True), **attrs)
     dataset.attrs.update({f"{RESPONSE_ATTR_PREFIX}{key}": _attribute_text(value) for key, value in data["attrs"].items()})
     return dataset
+
+
+def _experiment_variables(reference, wavenumber, intensity, variables, coords) -> dict:
+    """The reference's measured spectra on the model's grid (NaN outside their range; their own units) and
+    the spectral distance of each from the model's spectrum of the same name (total, or a group's)."""
+    groups = list(coords["group"][1]) if "group" in coords else []
+    measured, distances, ranges = [], [], []
+    for name, (experiment_wavenumber, experiment_intensity) in reference.spectra.items():
+        if name == "total":
+            model = intensity
+        elif name in groups:
+            model = variables["group_intensity"][1][groups.index(name)]
+        else:
+            raise ValueError(f"reference {reference.path}: spectrum {name!r} is neither 'total' nor a group of this "
+                             f"response ({', '.join(groups) or 'no groups'})")
+        try:
+            distance, overlap = overlap_distance(wavenumber, model, experiment_wavenumber, experiment_intensity)
+        except ValueError as error:
+            raise ValueError(f"reference {reference.path}: spectrum {name!r}: {error}") from None
+        measured.append(np.interp(wavenumber, experiment_wavenumber, experiment_intensity, left=math.nan,
+                                  right=math.nan))
+        distances.append(distance)
+        ranges.append(overlap)
+    return {"experiment_intensity": (("experiment", "wavenumber"), np.array(measured),
+                                     f"measured spectrum ({reference.name}), interpolated; NaN outside its range"),
+            "spectral_distance": (("experiment",), np.array(distances), "RMS difference of the max-normalised model "
+                                  "and measured spectra on the range both cover (0: same shape)"),
+            "spectral_distance_low": (("experiment",), np.array([r[0] for r in ranges]), "overlap start"),
+            "spectral_distance_high": (("experiment",), np.array([r[1] for r in ranges]), "overlap end")}
 
 
 def write_ir(dataset: xr.Dataset, output: Path | str) -> Path:
@@ -242,8 +278,12 @@ def _band_peaks(wavenumber, intensity, blocks, bands) -> list[Peak]:
 def _annotate_units(dataset: xr.Dataset, normalized: bool) -> None:
     intensity_units = "normalized" if normalized else "(e*angstrom/fs)^2/cm^-1"
     for name, variable in dataset.data_vars.items():
-        if any(word in name for word in ("position", "width", "shift")):
+        if any(word in name for word in ("position", "width", "shift", "distance_low", "distance_high")):
             variable.attrs["units"] = "cm^-1"
+        elif name == "spectral_distance":
+            variable.attrs["units"] = "1"
+        elif name == "experiment_intensity":
+            variable.attrs["units"] = "as in the measured file"
         elif "interior" not in name:
             variable.attrs["units"] = intensity_units
 

@@ -10,13 +10,20 @@ bundled ones)::
       stretch: {position: 3404, low: 2600, high: 4000}   # optional window for peak finding
     units: cm^-1                     # optional; other units are refused
     approximate: false               # optional; description, doi, temperature_K, ... are kept as metadata
+    spectra:                         # optional: measured spectra (CSV, relative to this file) to compare with
+      total: water_ir.csv            #   the total spectrum
+      hydronium: proton_ir.csv       #   a group's spectrum (a group of the response's decomposition)
 
 Band names are those of :mod:`lesdistill.spectra.peaks` (``WATER_BANDS``, ``HCL_BANDS``), whose
 windows are used for bands that give none.
 
-Metrics: :func:`peak_shifts` (model − experiment per band, cm⁻¹) and :func:`spectral_distance` (the
-RMS difference of two max-normalised spectra on a common grid). No digitised experimental curves are
-bundled, so the distance is for comparing computed spectra (teachers, students, cells) with each other.
+A spectrum CSV has two columns, wavenumber (cm⁻¹, increasing) and intensity (any unit; only the
+shape counts), comma-separated, with an optional header line and ``#`` comments.
+
+Metrics: :func:`peak_shifts` (model − experiment per band, cm⁻¹), :func:`spectral_distance` (the RMS
+difference of two max-normalised spectra on a common grid) and :func:`overlap_distance` (that distance
+on the wavenumber range both spectra cover). No measured spectra are bundled (none could be obtained
+under a licence that allows it); a user's CSV files enable the distance against experiment.
 """
 
 from __future__ import annotations
@@ -48,6 +55,8 @@ class Reference:
     approximate: bool = False
     path: Path | None = None
     metadata: dict = field(default_factory=dict)
+    spectra: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+    spectrum_files: dict[str, Path] = field(default_factory=dict)
 
 
 def reference_path(name_or_path: str | Path) -> Path:
@@ -87,9 +96,43 @@ def load_reference(name_or_path: str | Path) -> Reference:
         if "low" in entry:
             (_, low, high), = check_bands([(name, entry["low"], entry["high"])])
             windows[str(name)] = (low, high)
-    metadata = {key: value for key, value in data.items() if key not in ("name", "source", "bands", "approximate")}
+    spectra = data.get("spectra") or {}
+    if not isinstance(spectra, Mapping):
+        raise ValueError(f"reference {path}: 'spectra' must map a spectrum name (total or a group) to a CSV file")
+    files = {str(name): path.parent / str(file) for name, file in spectra.items()}
+    metadata = {key: value for key, value in data.items()
+                if key not in ("name", "source", "bands", "approximate", "spectra")}
     return Reference(name=str(data["name"]), source=" ".join(str(data["source"]).split()), positions=positions,
-                     windows=windows, approximate=bool(data.get("approximate", False)), path=path, metadata=metadata)
+                     windows=windows, approximate=bool(data.get("approximate", False)), path=path, metadata=metadata,
+                     spectra={name: load_spectrum_csv(file) for name, file in files.items()}, spectrum_files=files)
+
+
+def load_spectrum_csv(path: Path | str) -> tuple[np.ndarray, np.ndarray]:
+    """(wavenumber (P,) cm⁻¹, intensity (P,)) of a two-column CSV; ValueError naming the file and the problem."""
+    path = Path(path)
+    if not path.is_file():
+        raise ValueError(f"spectrum file {path} does not exist")
+    rows = []
+    for number, line in enumerate(path.read_text().splitlines(), 1):
+        text = line.split("#", 1)[0].strip()
+        if not text:
+            continue
+        parts = [part.strip() for part in text.split(",")]
+        try:
+            values = [float(part) for part in parts]
+        except ValueError:
+            if rows:  # only the first line may be a header
+                raise ValueError(f"spectrum file {path}:{number}: expected two numbers, got {text!r}") from None
+            continue
+        if len(values) != 2 or not all(np.isfinite(values)):
+            raise ValueError(f"spectrum file {path}:{number}: expected two finite numbers, got {text!r}")
+        rows.append(values)
+    data = np.array(rows, dtype=float).reshape(-1, 2)
+    if len(data) < 2 or not (np.diff(data[:, 0]) > 0).all():
+        raise ValueError(f"spectrum file {path}: needs at least 2 rows with strictly increasing wavenumber")
+    if not data[:, 1].max() > 0:
+        raise ValueError(f"spectrum file {path}: has no positive intensity")
+    return data[:, 0], data[:, 1]
 
 
 def reference_bands(reference: Reference) -> tuple[Band, ...]:
@@ -124,6 +167,19 @@ def peak_shifts(peaks: Mapping, reference: Reference | Mapping[str, float]) -> d
             model = peak
         shifts[name] = float(model) - float(positions[name])
     return shifts
+
+
+def overlap_distance(wavenumber_a, intensity_a, wavenumber_b, intensity_b, step: float = 2.0,
+                     min_span: float = 200.0) -> tuple[float, tuple[float, float]]:
+    """:func:`spectral_distance` on the range both spectra cover (``step`` cm⁻¹), and that range;
+    ValueError when the overlap is narrower than ``min_span`` cm⁻¹."""
+    low = max(float(np.min(wavenumber_a)), float(np.min(wavenumber_b)))
+    high = min(float(np.max(wavenumber_a)), float(np.max(wavenumber_b)))
+    if not high - low >= min_span:
+        raise ValueError(f"the spectra overlap on {max(high - low, 0.0):g} cm^-1 only ({low:g}-{high:g}); "
+                         f"a distance needs {min_span:g} cm^-1")
+    high = low + step * np.floor((high - low) / step)
+    return spectral_distance(wavenumber_a, intensity_a, wavenumber_b, intensity_b, grid=(low, high, step)), (low, high)
 
 
 def spectral_distance(wavenumber_a, intensity_a, wavenumber_b, intensity_b,

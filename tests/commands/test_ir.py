@@ -185,3 +185,65 @@ def test_bad_options_are_refused(tmp_path, capsys):
     assert code == 2 and "overlap" in capsys.readouterr().err
     code, _ = run_ir(tmp_path, response, "--zero-pad", "0")
     assert code == 2 and "zero_pad" in capsys.readouterr().err
+
+
+def write_measured(folder, spectra: dict[str, tuple[np.ndarray, np.ndarray]]):
+    """A reference YAML (the water bands) with measured spectra as CSV files next to it."""
+    for name, (wavenumber, intensity) in spectra.items():
+        rows = "\n".join(f"{w:.17g},{i:.9g}" for w, i in zip(wavenumber, intensity))
+        (folder / f"{name}.csv").write_text(f"# measured {name}\nwavenumber_cm1,absorbance\n{rows}\n")
+    text = "name: measured\nsource: synthetic test spectra\nbands: {bend: 1643, stretch: 3404}\nspectra:\n" + "".join(
+        f"  {name}: {name}.csv\n" for name in spectra)
+    path = folder / "measured.yaml"
+    path.write_text(text)
+    return path
+
+
+def test_measured_spectra_give_the_distance_on_the_overlap_zero_for_the_same_shape(tmp_path, capsys):
+    """The model's own spectra, written as 'measured' CSVs over 500-3900 cm⁻¹ (in other units), are at
+    distance 0; shifted by 150 cm⁻¹ they are not; the measured curve lies on the model's grid."""
+    response = write_response(tmp_path / "response.nc")
+    code, plain = run_ir(tmp_path, response, "--block-length-fs", str(BLOCK_FS))
+    with xr.open_dataset(plain) as ir:
+        ir = ir.load()
+    inside = (ir.wavenumber >= 500) & (ir.wavenumber <= 3900)
+    x = ir.wavenumber.values[inside.values]
+    spectra = {"total": (x, 40.0 * ir.intensity.values[inside.values]),
+               "hydronium": (x, 3.0 * ir.group_intensity.sel(group="hydronium").values[inside.values])}
+    same = write_measured(tmp_path, spectra)
+    output = tmp_path / "same" / "ir.nc"
+    assert main(["ir", str(response), "--block-length-fs", str(BLOCK_FS), "--reference", str(same), "-o", str(output)]) == 0
+    with xr.open_dataset(output) as ir:
+        ir = ir.load()
+    assert list(ir.experiment.values) == ["total", "hydronium"]
+    assert np.allclose(ir.spectral_distance.values, 0.0, atol=1e-8)  # the CSV keeps 9 digits
+    assert float(ir.spectral_distance_low.sel(experiment="total")) == pytest.approx(x[0])
+    assert float(ir.spectral_distance_high.sel(experiment="total")) <= x[-1]
+    measured = ir.experiment_intensity.sel(experiment="total")
+    assert np.allclose(measured.values[inside.values], spectra["total"][1], rtol=1e-6)
+    assert np.isnan(measured.values[~inside.values]).all() and ir.spectral_distance.attrs["units"] == "1"
+    (tmp_path / "total.csv").write_text((tmp_path / "total.csv").read_text().replace("# measured", "# edited"))
+    again = ["ir", str(response), "--block-length-fs", str(BLOCK_FS), "--reference", str(same), "-o", str(output)]
+    capsys.readouterr()
+    assert main(again) == 2 and "reference_spectrum[total]" in capsys.readouterr().err  # the CSV is an input
+
+    shifted = {name: (w + 150.0, i) for name, (w, i) in spectra.items()}
+    shifted_output = tmp_path / "shifted" / "ir.nc"
+    assert main(["ir", str(response), "--block-length-fs", str(BLOCK_FS), "--reference",
+                 str(write_measured(tmp_path, shifted)), "-o", str(shifted_output)]) == 0
+    with xr.open_dataset(shifted_output) as ir:
+        assert (ir.spectral_distance.values > 0.1).all()
+
+
+@pytest.mark.parametrize("spectra,message", [
+    ({"chloride": ((500.0, 3900.0), (1.0, 2.0))}, "spectrum 'chloride' is neither 'total' nor a group"),
+    ({"total": ((3900.0, 3950.0), (1.0, 2.0))}, "overlap on 50 cm^-1 only"),
+    ({"total": ((500.0, 400.0), (1.0, 2.0))}, "strictly increasing wavenumber"),
+    ({"total": ((500.0, 900.0), (0.0, 0.0))}, "has no positive intensity"),
+])
+def test_bad_measured_spectra_exit_2_naming_the_problem(tmp_path, capsys, spectra, message):
+    response = write_response(tmp_path / "response.nc")
+    reference = write_measured(tmp_path, {name: (np.array(w), np.array(i)) for name, (w, i) in spectra.items()})
+    code, output = run_ir(tmp_path, response, "--block-length-fs", str(BLOCK_FS), "--reference", str(reference))
+    error = capsys.readouterr().err
+    assert code == 2 and message in error and not output.exists()

@@ -15,6 +15,7 @@ from pathlib import Path
 import netCDF4
 import numpy as np
 import pytest
+import xarray as xr
 from PIL import Image
 
 from lesdistill.cli import main
@@ -436,3 +437,37 @@ def render_preview(folder: Path, dpi: int = 110) -> list[Path]:
 if __name__ == "__main__":
     for path in render_preview(Path(sys.argv[1] if len(sys.argv) > 1 else "/tmp/figures_preview")):
         print(path)
+
+
+def measured_reference(folder: Path, spectra: dict[str, list[tuple[float, float, float]]], bands: str) -> Path:
+    """A reference YAML whose measured spectra (CSV, 400-3900 cm⁻¹) are the exact band shapes the synthetic
+    currents are drawn from: the truth a computed spectrum should reproduce."""
+    grid = np.arange(400.0, 3900.0, 5.0)
+    lines = ["name: measured", "source: the synthetic band shapes", f"bands: {bands}", "spectra:"]
+    for name, shape in spectra.items():
+        intensity = sum(h * np.exp(-0.5 * ((grid - c) / w) ** 2) for c, w, h in shape)
+        (folder / f"{name}.csv").write_text("".join(f"{x},{y}\n" for x, y in zip(grid, intensity)))
+        lines.append(f"  {name}: {name}.csv")
+    path = folder / f"measured_{'_'.join(spectra)}.yaml"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_measured_spectra_are_drawn_and_rank_the_cells_by_spectral_distance(tmp_path):
+    reference = measured_reference(tmp_path, {"total": WATER_BANDS}, "{bend: 1643, stretch: 3404}")
+    files = {teacher: write_ir_file(tmp_path / "results" / teacher / "water" / "ir.nc", WATER_BANDS,
+                                    reference=str(reference), shift=shift)
+             for teacher, shift in (("chgnet-0.3.0", 0.0), ("gfn2-xtb", 120.0))}
+    paths = ir_spectra(files, "water", None, tmp_path / "ir_water", dpi=TEST_DPI)
+    check_outputs(paths, tmp_path / "ir_water", TEST_DPI)
+    table = (tmp_path / "ir_water_peaks.md").read_text()
+    assert "| Spectral distance |" in table
+    distance = {line.split("|")[1].strip(): float(line.split("|")[-2]) for line in table.splitlines()
+                if line.startswith(("| chgnet", "| gfn2"))}
+    assert distance["chgnet-0.3.0"] < 0.1 < distance["gfn2-xtb"]  # the unshifted cell has the measured shape
+
+    hcl = measured_reference(tmp_path, {"hydronium": HCL_GROUP_BANDS["hydronium"]}, "{hydronium_bend: 1850}")
+    path = write_ir_file(tmp_path / "results" / "t" / "hcl" / "ir.nc", groups=HCL_GROUP_BANDS, reference=str(hcl))
+    with xr.open_dataset(path) as ir:
+        assert float(ir.spectral_distance.sel(experiment="hydronium")) < 0.1
+    check_outputs(group_spectra(path, tmp_path / "groups_hcl", "HCl", dpi=TEST_DPI), tmp_path / "groups_hcl", TEST_DPI)

@@ -21,7 +21,8 @@ def _fairchem_tasks(datasets: tuple[str, ...]) -> list[dict]:
 
 
 def fairchem_checkpoint(path: Path, *, experts: int, channels: int = 16, lmax: int = 2, mmax: int = 2, layers: int = 2,
-                        cutoff: float = 6.0, datasets: tuple[str, ...] = UMA_DATASETS, seed: int = 0) -> Path:
+                        cutoff: float = 6.0, distance_basis: int = 64, datasets: tuple[str, ...] = UMA_DATASETS,
+                        seed: int = 0) -> Path:
     """A fairchem v2 inference checkpoint: UMA-like (``experts`` > 0: mixture of linear experts, one head
     per dataset) or eSEN-like (``experts`` = 0, one energy head); conservative forces and stress."""
     import torch
@@ -32,7 +33,7 @@ def fairchem_checkpoint(path: Path, *, experts: int, channels: int = 16, lmax: i
     backbone = {"model": "fairchem.core.models.uma.escn_moe.eSCNMDMoeBackbone", "max_num_elements": 100,
                 "sphere_channels": channels, "hidden_channels": channels, "edge_channels": channels, "lmax": lmax,
                 "mmax": mmax, "num_layers": layers, "cutoff": cutoff, "max_neighbors": 300, "otf_graph": True,
-                "num_distance_basis": 64, "norm_type": "rms_norm_sh", "act_type": "gate", "ff_type": "spectral",
+                "num_distance_basis": distance_basis, "norm_type": "rms_norm_sh", "act_type": "gate", "ff_type": "spectral",
                 "direct_forces": False, "regress_forces": True, "regress_stress": True, "always_use_pbc": False,
                 "chg_spin_emb_type": "rand_emb", "cs_emb_grad": True, "use_dataset_embedding": experts > 0,
                 "dataset_mapping": {d: d for d in datasets}, "num_experts": experts, "use_composition_embedding": experts > 0}
