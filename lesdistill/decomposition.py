@@ -25,6 +25,11 @@ from .systems.water import WATER_MOLAR_MASS
 
 #: Names of the :func:`hcl_groups` labels, in label order (label k ↔ ``HCL_GROUPS[k]``).
 HCL_GROUPS = ("hydronium", "first_shell", "bulk_water", "chloride")
+#: Names of the :func:`hcl_complex_groups` labels (the paper's: core, complex, the rest).
+HCL_COMPLEX_GROUPS = ("hydronium", "complex", "bulk")
+#: The decompositions of the dipole current (lesdistill.response.decomposition): molecule-wise HCl
+#: groups, the paper's atom-wise HCl complex, TiO2–water layers.
+DECOMPOSITIONS = ("hcl", "hcl-complex", "water-layers")
 #: Layer boundaries (Å) of the water O distance from the nearest TiO2(101) surface plane.
 WATER_LAYER_CUTS = (1.725, 3.725, 6.025)
 #: Surface planes of a slab: the mean height of its outermost layer (the paper's), or its outermost atom.
@@ -171,6 +176,24 @@ def identify_hydronium(positions, cell, numbers, n_protons: int, cutoff: float =
     closest = np.sort(distances, axis=1)[:, :3].sum(axis=1) if len(hydrogens) else np.zeros(len(oxygens))
     order = np.lexsort((oxygens, closest, -counts))
     return np.sort(oxygens[order[:n_protons]])
+
+
+def hcl_complex_groups(positions, cell, numbers, n_protons: int | None = None, core_cutoff: float = 1.35,
+                       complex_cutoff: float = 3.0) -> np.ndarray:
+    """The paper's HCl groups, label (N,) int64 with label k ``HCL_COMPLEX_GROUPS[k]``: 0 "hydronium" the
+    cores of :func:`hcl_groups`; 1 "complex" every other atom (chloride included, atom by atom, not
+    whole molecules) within ``complex_cutoff`` Å (minimum image) of a hydronium oxygen; 2 "bulk" the rest.
+    positions (N, 3) Å, cell (3, 3) or None, numbers (N,)."""
+    labels = hcl_groups(positions, cell, numbers, n_protons, core_cutoff)
+    complex_cutoff = _check_positive("complex_cutoff", complex_cutoff)
+    positions, cell, numbers = _check_positions(positions), _check_cell(cell), np.asarray(numbers)
+    core = labels == HCL_GROUPS.index("hydronium")
+    out = np.full(len(labels), HCL_COMPLEX_GROUPS.index("bulk"), dtype=np.int64)
+    oxygens = np.flatnonzero(core & (numbers == _O))
+    if len(oxygens):
+        out[pair_distances(positions, positions[oxygens], cell).min(axis=1) < complex_cutoff] = 1
+    out[core] = HCL_COMPLEX_GROUPS.index("hydronium")
+    return out
 
 
 def hcl_groups(positions, cell, numbers, n_protons: int | None = None, core_cutoff: float = 1.35,

@@ -30,8 +30,8 @@ import torch
 
 from .chunked_output import finish, partial_path, record_progress, resume
 from .device import ChunkedEvaluation, resolve_device
-from .decomposition import (HCL_GROUPS, SLAB_CHOICES, SURFACES, WATER_LAYER_CUTS, hcl_groups, slab_atoms,
-                            water_density_profile, water_layer_groups)
+from .decomposition import (DECOMPOSITIONS, HCL_COMPLEX_GROUPS, HCL_GROUPS, SLAB_CHOICES, SURFACES, WATER_LAYER_CUTS,
+                            hcl_complex_groups, hcl_groups, slab_atoms, water_density_profile, water_layer_groups)
 from .electrostatics import born_effective_charges, current_contributions
 from .io.atomic import atomic_path, fsync
 from .md.reader import read_trajectory
@@ -40,7 +40,6 @@ from .progress import Progress
 from .provenance import provenance
 from .io.hashing import sha256_of
 
-DECOMPOSITIONS = ("hcl", "water-layers")
 BEC_BINS = np.linspace(-8.0, 8.0, 321)  # e, edges of the isotropic-BEC histogram (Ti in TiO2 ≈ +6.5)
 DENSITY_BIN_A = 0.1
 DENSITY_MAX_A = 20.0
@@ -67,6 +66,8 @@ def decomposition(name: str, layer_cuts: tuple[float, ...] = WATER_LAYER_CUTS, s
     planes (:data:`lesdistill.decomposition.SURFACES`) and a fixed slab mask (None: found per frame)."""
     if name == "hcl":
         return Decomposition(HCL_GROUPS, hcl_groups)
+    if name == "hcl-complex":
+        return Decomposition(HCL_COMPLEX_GROUPS, hcl_complex_groups)
     if name == "water-layers":
         names = ("slab", *(f"layer_{k + 1}" for k in range(len(layer_cuts))), "bulk")
         return Decomposition(

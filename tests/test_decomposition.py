@@ -7,9 +7,11 @@ import pytest
 from ase.geometry import get_distances
 
 from lesdistill.decomposition import (
+    HCL_COMPLEX_GROUPS,
     HCL_GROUPS,
     WATER_LAYER_CUTS,
     excess_protons,
+    hcl_complex_groups,
     hcl_groups,
     identify_hydronium,
     _surface_distances,
@@ -189,6 +191,30 @@ def test_real_hcl_box():
     water_o = np.arange(5 * n, len(atoms), 3)
     _, d = get_distances(positions[water_o], positions[hydronium], cell=cell, pbc=True)
     assert ((d.min(axis=1) < 3.0) == (labels[water_o] == SHELL)).all()
+
+
+def test_hcl_complex_is_every_atom_within_3_angstrom_of_a_hydronium_oxygen_chloride_included():
+    """The paper's groups, atom by atom, against ASE's minimum-image distances: open boundaries with a Cl
+    moved into the complex, and the periodic 2 H3O⁺ + 2 Cl⁻ box."""
+    positions, numbers, molecule_labels = hydronium_cluster()
+    positions[-1] = [0.0, 0.0, 2.9]  # the Cl 2.9 Å above the hydronium O, clear of every other atom
+    assert pair_distances(positions[-1:], positions[:-1], None).min() > 1.5
+    labels = hcl_complex_groups(positions, None, numbers)
+    distance = np.linalg.norm(positions - positions[0], axis=1)
+    core = molecule_labels == HYD
+    assert (labels[core] == HCL_COMPLEX_GROUPS.index("hydronium")).all()
+    assert ((labels[~core] == HCL_COMPLEX_GROUPS.index("complex")) == (distance[~core] < 3.0)).all()
+    assert labels[-1] == HCL_COMPLEX_GROUPS.index("complex") and (labels == 2).any()  # the Cl; some bulk left
+    assert 0 < np.count_nonzero(labels[4:13] == 1) < 9  # the shell waters are split atom by atom
+
+    atoms = hcl_box(2, 2, 46, length=14.43 * 0.5 ** (1 / 3), seed=0)
+    positions, cell, numbers = atoms.positions, atoms.cell.array, atoms.numbers
+    labels = hcl_complex_groups(positions, cell, numbers)
+    cores = identify_hydronium(positions, cell, numbers, 2)
+    _, d = get_distances(positions, positions[cores], cell=cell, pbc=True)
+    core = hcl_groups(positions, cell, numbers) == HYD
+    assert ((labels == 0) == core).all()
+    assert ((labels[~core] == 1) == (d.min(axis=1)[~core] < 3.0)).all()
 
 
 # ---------------------------------------------------------------- TiO2–water layers

@@ -15,7 +15,7 @@ from lesdistill import response as response_module
 from lesdistill.electrostatics import born_effective_charges, current_contributions
 from lesdistill.md import MDSettings, read_trajectory, run_md
 from lesdistill.models.student import Student, load_student, save_student
-from lesdistill.decomposition import HCL_GROUPS, WATER_LAYER_CUTS
+from lesdistill.decomposition import HCL_COMPLEX_GROUPS, HCL_GROUPS, WATER_LAYER_CUTS
 from lesdistill.systems import anatase_water_interface, hcl_box, water_box
 from lesdistill.systems.water import WATER_MOLAR_MASS
 
@@ -174,10 +174,11 @@ def test_fixed_charge_current_is_the_derivative_of_the_unwrapped_dipole():
     assert np.allclose(contributions.sum(0).numpy(), numeric, atol=1e-7)
 
 
-@pytest.mark.parametrize("system", ["hcl", "water-layers"])
+@pytest.mark.parametrize("system", ["hcl", "hcl-complex", "water-layers"])
 def test_group_currents_partition_the_total(system, tmp_path):
-    """Group currents of the HCl and water-layer decompositions add up to the total current."""
-    if system == "hcl":
+    """Group currents of the HCl (molecule-wise and the paper's complex) and water-layer decompositions add
+    up to the total current."""
+    if system.startswith("hcl"):
         atoms, numbers = hcl_box(1, 1, 20, length=8.8, seed=0), [1, 8, 17]
     else:
         atoms, numbers = anatase_water_interface(repeat=(1, 2), layers=2, cell_height=25.0, water_density=0.997, seed=0), [1, 8, 22]
@@ -198,6 +199,9 @@ def test_group_currents_partition_the_total(system, tmp_path):
         if system == "hcl":
             assert names == list(HCL_GROUPS)
             assert (data.group_size.values[:, 0] == 4).all() and (data.group_size.values[:, 3] == 1).all()
+        elif system == "hcl-complex":
+            assert names == list(HCL_COMPLEX_GROUPS) and (data.group_size.values[:, 0] == 4).all()
+            assert (data.group_size.values[:, 1] > 0).all()
         else:
             assert names[0] == "slab" and names[-1] == "bulk" and len(names) == len(WATER_LAYER_CUTS) + 2
             density = data.water_density.values

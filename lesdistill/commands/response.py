@@ -7,10 +7,10 @@ import argparse
 from pathlib import Path
 
 from ..config import ResponseConfig, SystemSection
-from ..decomposition import SLAB_CHOICES, SURFACES, WATER_LAYER_CUTS
+from ..decomposition import DECOMPOSITIONS, SLAB_CHOICES, SURFACES, WATER_LAYER_CUTS
 from ..device import add_device_option
 from ..io.records import MadeFrom
-from ..response import DECOMPOSITIONS, response_along_trajectory
+from ..response import response_along_trajectory
 from .options import add_settings_option, check_options, field_default, made_from_args
 
 NAME = "response"
@@ -28,7 +28,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                         f"density profile) on every N-th used frame (default {default['bec_stride']})")
     parser.add_argument("--groups", choices=DECOMPOSITIONS, default=None,
                         help="also write the current of each group: hcl (hydronium core, first shell, bulk water, "
-                             "chloride) or water-layers (slab, water layers by distance from the surface, bulk)")
+                             "chloride), hcl-complex (the paper's: hydronium core, every other atom within 3 Å of a "
+                             "hydronium O, the rest) or water-layers (slab, water layers by distance from the surface, "
+                             "bulk)")
     parser.add_argument("--layer-cuts", type=float, nargs="+", default=list(WATER_LAYER_CUTS), metavar="Å",
                         help=f"water-layer boundaries, O–surface distance (default {' '.join(map(str, WATER_LAYER_CUTS))})")
     parser.add_argument("--surface", choices=SURFACES, default=default["surface"],

@@ -120,7 +120,7 @@ class CampaignConfig(Section):
             return {"charges": entry.charges, "epsilon_inf": entry.epsilon_inf}
         if stage == "response":
             return {**self.response.model_dump(mode="json"), "epsilon_inf": entry.epsilon_inf,
-                    "groups": system_spec(entry.builder).decomposition}
+                    "groups": self.decomposition(system)}
         model = {"sampling_md": lambda: self.md_settings(system, "sampling"),
                  "student_md": lambda: self.md_settings(system, "student"),
                  "explore_md": lambda: self.explore_md_settings(system, round_),
@@ -260,6 +260,11 @@ class CampaignConfig(Section):
         registry = ({} if "sign_element" in self.training.model_fields_set
                     else {"sign_element": system_spec(entry.builder).sign_element})
         return TrainSettings.model_validate({**self.training.model_dump(), **registry, **set_fields(entry.training)})
+
+    def decomposition(self, system: str) -> str | None:
+        """The group decomposition of ``system``'s dipole current: its ``groups``, else the registry's (None: none)."""
+        entry = self.systems[system]
+        return entry.groups or system_spec(entry.builder).decomposition
 
     def quality_settings(self, system: str) -> QualitySettings:
         """Quality-gate settings of ``system``: defaults < the system registry's < the campaign's

@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal, Union
 from pydantic import Field, create_model, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
+from ..decomposition import DECOMPOSITIONS
 from ..md.settings import MDSettings
 from ..quality import QualitySettings
 from ..systems.registry import SYSTEMS, SystemSpec, system_spec
@@ -69,6 +70,10 @@ class SystemSection(Section):
     epsilon_inf: float = Field(gt=0, description="ε∞; physical BEC = √ε∞ × LES BEC (water 1.78)")
     n_atoms: int | None = Field(None, gt=0, description="expected atom count (checked against the builder "
                                 "parameters where they imply one)")
+    groups: Literal[DECOMPOSITIONS] | None = Field(
+        None, description="decomposition of the dipole current into groups (default the system registry's: hcl for "
+        "HCl, water-layers for TiO2-water); hcl-complex: the paper's HCl groups (hydronium cores, every atom within "
+        "3 Å of a hydronium O, the rest)")
     charges: dict[Element, float] | None = Field(
         None, description="fixed point charges per element (e) for the electrostatics check, e.g. SPC/Fw")
     temperature_K: float | None = Field(None, gt=0, description="MD temperature (K) of this system, both stages")

@@ -35,7 +35,7 @@ class SystemSpec:
     """One benchmark system.
 
     ``reference``: bundled IR reference name (``config/reference/<name>_ir.yaml``) or None;
-    ``decomposition``: name in :data:`lesdistill.response.DECOMPOSITIONS` or None;
+    ``decomposition``: name in :data:`lesdistill.decomposition.DECOMPOSITIONS` or None;
     ``sign_element``: element whose mean isotropic BEC is negative (fixes the latent-charge sign);
     ``quality``: quality-gate thresholds of this system (fields of ``QualitySettings``).
     """

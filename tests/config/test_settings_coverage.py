@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parents[2]
 #: :func:`workflow_view` (``systems`` for the data files, builder and charges read in common.smk).
 VIEWED = {"teacher_ids", "system_names", "cells", "systems", "finetune", "sampling_source", "teacher_override",
           "catalog", "catalog_entries", "iterative", "device_for", "gpus_for", "stage_settings", "finetune_settings",
-          "figures"}
+          "figures", "decomposition"}
 
 #: Leaves that are checks only: they reach no stage by design, and the reason why.
 CHECK_ONLY = {"n_atoms": "the expected atom count, checked against the builder's parameters at load time"}
@@ -54,7 +54,8 @@ def workflow_view(campaign: CampaignConfig) -> dict[str, Any]:
     for system in campaign.system_names:
         entry = campaign.systems[system]
         view[system] = {"source": campaign.sampling_source(system), "finetune_data": entry.finetune_data,
-                        "bec_reference": entry.bec_reference, "builder": entry.builder}
+                        "bec_reference": entry.bec_reference, "builder": entry.builder,
+                        "decomposition": campaign.decomposition(system)}
         for stage, extra in SETTINGS_STAGES.items():
             if extra is None:
                 continue

@@ -5,7 +5,6 @@ import sys
 
 from lesdistill.config.campaign import SETTINGS_STAGES
 from lesdistill.response import decomposition
-from lesdistill.systems.registry import system_spec
 
 # CAMPAIGN: the campaign config validated by lesdistill.config.load_config (in the Snakefile).
 TEACHERS = CAMPAIGN.teacher_ids
@@ -88,9 +87,9 @@ FIGURE_KINDS = ("ir", "bec_distributions", "groups", "density")
 def report_figure(path):
     """``path`` as an item of the report: the caption of its kind, labelled by kind and cell."""
     stem = Path(path).stem
-    kind = next(k for k in FIGURE_KINDS if stem == k or stem.startswith(k + "_"))
+    kind = next(k for k in FIGURE_KINDS if stem == k or stem.startswith(f"{k}_"))
     return report(path, caption=f"../report/{kind}.rst", category="Figures",
-                  labels={"figure": kind, "cell": stem[len(kind) + 1:] or "all"})
+                  labels={"figure": kind, "cell": stem.removeprefix(kind).removeprefix("_") or "all"})
 
 
 def catalog_option(wildcards):
@@ -162,8 +161,8 @@ def gate_labels(wildcards):
 
 
 def get_decomposition(system):
-    """The group decomposition of a system's dipole current (system registry; None: no groups)."""
-    return system_spec(CAMPAIGN.systems[system].builder).decomposition
+    """The group decomposition of a system's dipole current (its `groups`, else the registry's; None: none)."""
+    return CAMPAIGN.decomposition(system)
 
 
 def get_settings(stage=None):
