@@ -1,6 +1,8 @@
 """Summary figures of a campaign: per system, every cell's test force error, BEC R² and band shifts,
-cells grouped by level of theory and coloured by architecture family; and the BEC parity of every
-teacher's student against the system's reference."""
+cells grouped by level of theory and coloured by architecture family; the same metrics grouped once
+by level of theory and once by architecture family, with the share of their spread each grouping
+explains (η²: the paper's question, whether the teacher's DFT level or its architecture decides); and
+the BEC parity of every teacher's student against the system's reference."""
 
 from __future__ import annotations
 
@@ -69,6 +71,63 @@ def summary_figure(rows: list[Mapping], system: str, output_stem: Path | str, *,
                 ax.axvline(boundary - 0.5, color="0.6", linewidth=0.8, linestyle=":")
         axes[-1].set_xticks(x, labels, rotation=90)
         axes[0].set_title(f"{system}: students by level of theory of their teacher")
+        return save_figure(figure, output_stem, formats, dpi)
+
+
+#: metrics of the grouping figure: summary column → axis label
+GROUPED_METRICS = {"test_forces_rmse_mev_a": "test force RMSE (meV/Å)", "bec_r2": "BEC R² vs reference",
+                   "spectral_distance_total": "spectral distance vs experiment", "stretch_shift_cm1":
+                   "O–H stretch shift (cm⁻¹)"}
+#: groupings of the grouping figure: summary column → column title
+GROUPINGS = {"level_of_theory": "by level of theory", "family": "by architecture family"}
+
+
+def explained_share(values: list[float], groups: list[str]) -> float:
+    """η² = between-group sum of squares / total sum of squares of the finite ``values`` (0: the grouping
+    explains none of the spread, 1: all of it); NaN with fewer than two groups, with one value per group
+    (then it is 1 whatever the data) or without spread."""
+    pairs = [(v, g) for v, g in zip(values, groups) if math.isfinite(v)]
+    if not 2 <= len({g for _, g in pairs}) < len(pairs):
+        return math.nan
+    data = np.array([v for v, _ in pairs])
+    total = float(((data - data.mean()) ** 2).sum())
+    if not total > 0:
+        return math.nan
+    between = sum(len(members) * (np.mean(members) - data.mean()) ** 2
+                  for members in ([v for v, h in pairs if h == g] for g in dict.fromkeys(g for _, g in pairs)))
+    return float(between) / total
+
+
+def grouping_figure(rows: list[Mapping], system: str, output_stem: Path | str, *, formats: Iterable[str] = FORMATS,
+                    dpi: int = DPI) -> list[Path]:
+    """For each metric of ``system``'s cells that some cell has (GROUPED_METRICS), the cells' values
+    grouped by level of theory (left) and by architecture family (right), one dot per cell and a bar at
+    each group's mean, η² (:func:`explained_share`) in the panel title; the distilled cells only."""
+    part = [row for row in rows if row["system"] == system and row.get("student", "distilled") == "distilled"]
+    metrics = {key: label for key, label in GROUPED_METRICS.items()
+               if sum(math.isfinite(_value(row, key)) for row in part) >= 2}
+    if not metrics:
+        metrics = dict(list(GROUPED_METRICS.items())[:1])
+    with style():
+        figure = new_figure(FULL_WIDTH, 1.2 + 2.2 * len(metrics))
+        axes = figure.subplots(len(metrics), len(GROUPINGS), squeeze=False)
+        for row_axes, (key, label) in zip(axes, metrics.items()):
+            values = [_value(row, key) for row in part]
+            for ax, (grouping, title) in zip(row_axes, GROUPINGS.items()):
+                groups = [str(row[grouping]) for row in part]
+                names = list(dict.fromkeys(groups))
+                for i, name in enumerate(names):
+                    members = [v for v, g in zip(values, groups) if g == name and math.isfinite(v)]
+                    ax.scatter([i] * len(members), members, color=color(i), s=16, zorder=3)
+                    if members:
+                        ax.hlines(np.mean(members), i - 0.3, i + 0.3, color="0.2", linewidth=1.2)
+                share = explained_share(values, groups)
+                ax.set_title(f"{title}: η² = {share:.2f}" if math.isfinite(share) else f"{title}: η² —", fontsize=8)
+                ax.set_xticks(range(len(names)), [_short(n, 18) for n in names], rotation=60, ha="right")
+                ax.set_xlim(-0.6, len(names) - 0.4)
+            row_axes[0].set_ylabel(label)
+        figure.suptitle(f"{system}: what decides the students' accuracy (η²: share of the spread between groups)",
+                        fontsize=9)
         return save_figure(figure, output_stem, formats, dpi)
 
 

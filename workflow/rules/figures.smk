@@ -50,7 +50,8 @@ rule summary:
     output:
         csv="results/summary.csv",
         markdown="results/summary.md",
-        figures=[f"results/figures/summary_{s}.{f}" for s in SYSTEMS for f in FIGURE_FORMATS]
+        figures=[f"results/figures/summary{kind}_{s}.{f}" for kind in ("", "_groups") for s in SYSTEMS
+                 for f in FIGURE_FORMATS]
         + [f"results/figures/bec_parity_{s}.{f}" for s in BEC_SYSTEMS for f in FIGURE_FORMATS],
     params:
         formats=FIGURE_FORMATS,

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from lesdistill.config import load_config
 from lesdistill.evaluation.summary import DIRECT_FIT, CellInfo, summary_rows, write_summary
-from lesdistill.figures.summary import bec_parity_cells, summary_figure
+from lesdistill.figures.summary import bec_parity_cells, grouping_figure, summary_figure
 
 sys.stderr = open(snakemake.log[0], "w")  # noqa: F821 (snakemake injects the object)
 campaign = load_config(snakemake.config)  # noqa: F821
@@ -33,6 +33,8 @@ rows = summary_rows(cells)
 write_summary(rows, snakemake.output.csv, snakemake.output.markdown)  # noqa: F821
 for system in campaign.system_names:
     summary_figure(rows, system, Path("results/figures") / f"summary_{system}", formats=params.formats, dpi=params.dpi)
+    grouping_figure(rows, system, Path("results/figures") / f"summary_groups_{system}", formats=params.formats,
+                    dpi=params.dpi)
 for system in params.bec_systems:
     files = {t: f"results/{t}/{s}/metrics.nc" for t, s in campaign.cells() if s == system}
     bec_parity_cells(files, system, Path("results/figures") / f"bec_parity_{system}", formats=params.formats,
