@@ -47,7 +47,8 @@ Device = Annotated[str, Field(pattern=DEVICE_PATTERN, description="auto, cpu, cu
 SETTINGS_STAGES: dict[str, tuple[str, ...] | None] = {
     "build_system": (), "relax": (), "sampling_md": (), "label": (), "model": (), "training": (), "quality": (),
     "student_md": (), "evaluate": (), "response": (), "ir": (), "electrostatics": (), "iteration": (),
-    "explore_md": ("round",), "relabel": ("round",), "finetune": ("variant",), "catalog": None, "figures": None}
+    "explore_md": ("round",), "relabel": ("round",), "finetune": ("variant",), "learning_curve": ("size",),
+    "catalog": None, "figures": None}
 
 
 class CampaignConfig(Section):
@@ -92,11 +93,13 @@ class CampaignConfig(Section):
 
     # ---------------------------------------------------------------- resolved settings (workflow API)
     def stage_settings(self, stage: str, system: str | None = None, round_: int | None = None,
-                       variant: str | None = None, atomic_numbers: list[int] | None = None) -> dict[str, Any]:
+                       variant: str | None = None, atomic_numbers: list[int] | None = None,
+                       size: int | None = None) -> dict[str, Any]:
         """The settings file of ``stage`` (a key of :data:`SETTINGS_STAGES`) as plain data: for the
         commands whose settings are options, option → value; else the stage's settings model
         (MDSettings, TrainSettings, QualitySettings, the student model, catalog entries).
-        ``round_`` for explore_md/relabel, ``variant`` for finetune, ``atomic_numbers`` for model."""
+        ``round_`` for explore_md/relabel, ``variant`` for finetune, ``size`` (training frames) for
+        learning_curve, ``atomic_numbers`` for model."""
         if stage not in SETTINGS_STAGES:
             raise ValueError(f"unknown settings stage {stage!r}; known: {', '.join(SETTINGS_STAGES)}")
         if stage == "catalog":
@@ -127,6 +130,8 @@ class CampaignConfig(Section):
                  "training": lambda: self.training_settings(system),
                  "iteration": lambda: self.iteration_settings(system),
                  "finetune": lambda: self.finetune_settings(system, variant),
+                 "learning_curve": lambda: TrainSettings.model_validate(
+                     {**self.training_settings(system).model_dump(), "train_frames": size, "train_fraction": 1.0}),
                  "quality": lambda: self.quality_settings(system),
                  "ir": lambda: self.ir_settings(system)}[stage]()
         return model.model_dump(mode="json")
@@ -327,11 +332,12 @@ class CampaignConfig(Section):
 
     def finetune_settings(self, system: str, variant: str) -> TrainSettings:
         """Training settings of fine-tuning variant ``variant`` on ``system``: the system's training settings
-        with finetune.epochs/lr, the variant's fraction and replay, energy weights 0 for a force-only variant."""
+        with finetune.epochs/lr, the variant's fraction of the DFT frames (not a teacher-frame count) and
+        replay, energy weights 0 for a force-only variant."""
         chosen = self.finetune.variants[variant]
         replay = self.finetune.replay_fraction if chosen.replay_fraction is None else chosen.replay_fraction
         update: dict[str, Any] = {"epochs": self.finetune.epochs, "lr": self.finetune.lr, "replay_fraction": replay,
-                                  "train_fraction": chosen.fraction}
+                                  "train_fraction": chosen.fraction, "train_frames": None}
         if not chosen.energy:
             update.update(energy_weight=0.0, stage_two_energy_weight=0.0)
         return TrainSettings.model_validate({**self.training_settings(system).model_dump(), **update})

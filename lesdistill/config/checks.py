@@ -115,6 +115,13 @@ def system_problems(campaign: CampaignConfig, name: str, system: SystemSection) 
                                      f"{md['sampling'].n_frames} frames (labelling stride "
                                      f"{campaign.labelling.stride}: {available}); raise production_steps or "
                                      "lower sample_stride"))
+    if system.learning_curve and system.train_frames is not None:
+        training = campaign.label_split(name)["validation_fraction"] * wanted
+        usable = system.train_frames - round(training)
+        if max(system.learning_curve) > usable:
+            problems.append(problem(f"{here}.learning_curve", system.learning_curve,
+                                     f"the largest size exceeds the about {usable} training frames left of "
+                                     f"train_frames = {system.train_frames} after validation"))
     try:
         campaign.quality_settings(name)
     except ValidationError as error:

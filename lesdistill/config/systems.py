@@ -83,6 +83,9 @@ class SystemSection(Section):
         None, min_length=1, description="subset of the campaign's teachers run on this system (default all)")
     train_frames: int | None = Field(None, gt=0, description="labelled training frames (validation included)")
     test_frames: int | None = Field(None, gt=0, description="labelled test frames")
+    learning_curve: list[Annotated[int, Field(gt=0)]] | None = Field(
+        None, min_length=1, description="training-set sizes (frames) of a learning curve: per cell a student trained "
+        "on each seeded subset of its training frames (nested), scored on the same test frames")
     finetune_data: PathText | None = Field(
         None, description="DFT dataset (netCDF or extxyz with energies and forces) to fine-tune the student on")
     bec_reference: PathText | None = Field(

@@ -131,6 +131,28 @@ def grouping_figure(rows: list[Mapping], system: str, output_stem: Path | str, *
         return save_figure(figure, output_stem, formats, dpi)
 
 
+def learning_curve_figure(errors: Mapping[str, Mapping[int, float]], full: Mapping[str, float], system: str,
+                          output_stem: Path | str, *, formats: Iterable[str] = FORMATS, dpi: int = DPI) -> list[Path]:
+    """Test force RMSE (meV/Å) against the number of training frames, one line per teacher (``errors``:
+    {teacher: {frames: RMSE}}, NaN for a subset without result), log–log, and each teacher's student
+    trained on all its training frames (``full``) as a dashed line."""
+    with style():
+        figure = new_figure(FULL_WIDTH * 0.6, 3.2)
+        ax = figure.subplots()
+        for index, (teacher, curve) in enumerate(errors.items()):
+            sizes = sorted(curve)
+            line, = ax.plot(sizes, [curve[n] for n in sizes], marker="o", color=color(index), label=teacher)
+            if math.isfinite(full.get(teacher, math.nan)):
+                ax.axhline(full[teacher], color=line.get_color(), linestyle="--", linewidth=0.8)
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel("training frames")
+        ax.set_ylabel("test force RMSE vs teacher (meV/Å)")
+        ax.legend(loc="best", title="teacher (dashed: all training frames)", fontsize=7, title_fontsize=7)
+        ax.set_title(f"{system}: learning curves", fontsize=9)
+        return save_figure(figure, output_stem, formats, dpi)
+
+
 def bec_parity_cells(metrics_files: Mapping[str, Path | str], system: str, output_stem: Path | str, *,
                      formats: Iterable[str] = FORMATS, dpi: int = DPI) -> list[Path]:
     """Student against reference BEC components of every teacher's student (``metrics.nc`` with BEC

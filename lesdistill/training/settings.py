@@ -40,7 +40,9 @@ class TrainSettings(BaseModel):
     early_stopping_patience: int | None = Field(None, gt=0, description="epochs without validation improvement")
     checkpoint_every: int = Field(50, gt=0, description="optimiser steps between checkpoints")
     train_fraction: float = Field(1.0, gt=0, le=1, description="train on this seeded fraction of the training "
-                                  "frames (at least one): fine-tuning on part of a DFT set, learning curves")
+                                  "frames (at least one): fine-tuning on part of a DFT set")
+    train_frames: int | None = Field(None, gt=0, description="train on this many seeded training frames (learning "
+                                     "curves; the subsets of one seed are nested); not with train_fraction")
     replay_fraction: float = Field(0.0, ge=0, le=1, description="fine-tuning: replayed frames of the earlier data "
                                    "set per new training frame (forces only)")
     max_label_force_eV_A: float = Field(1000.0, gt=0, description="labels with a force above this (eV/Å) are "
@@ -64,6 +66,8 @@ class TrainSettings(BaseModel):
     def _some_loss(self) -> TrainSettings:
         if self.energy_weight == self.forces_weight == self.stress_weight == 0:
             raise ValueError("all loss weights are zero")
+        if self.train_frames is not None and self.train_fraction < 1:
+            raise ValueError("give train_frames or train_fraction, not both")
         return self
 
 

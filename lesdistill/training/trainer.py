@@ -63,12 +63,17 @@ class Trainer:
         self.settings, self.model_config = settings, model_config or start.config
         self.frames: Frames = load_datasets(self.datasets, self.dtype, settings.seed, settings)
         self.train_idx, self.val_idx = self.frames.indices("train"), self.frames.indices("validation")
-        if settings.train_fraction < 1:  # a seeded subset, in frame order
-            keep = max(1, round(settings.train_fraction * len(self.train_idx)))
+        if settings.train_frames is not None and settings.train_frames > len(self.train_idx):
+            raise ValueError(f"train_frames = {settings.train_frames} but {self.dataset_names} has "
+                             f"{len(self.train_idx)} training frames")
+        if settings.train_fraction < 1 or settings.train_frames is not None:  # a seeded subset, in frame order
+            keep = settings.train_frames or max(1, round(settings.train_fraction * len(self.train_idx)))
             chosen = torch.randperm(len(self.train_idx), generator=torch.Generator().manual_seed(settings.seed))
             self.train_idx = np.sort(self.train_idx[chosen[:keep].numpy()])
         if len(self.train_idx) == 0:
             raise ValueError(f"{self.dataset_names} has no training frames")
+        print(f"train: {len(self.train_idx)} training frames (of {len(self.frames.indices('train'))}), "
+              f"{len(self.val_idx)} validation frames", flush=True)
         if len(self.val_idx) == 0:
             note(f"train: warning: {self.dataset_names} has no validation frames; the student of the last epoch is "
                  "kept and no validation error is reported")

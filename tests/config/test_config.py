@@ -363,3 +363,14 @@ def test_bad_finetune_variants_are_named(variant, message):
     with pytest.raises(ValueError) as error:
         CampaignConfig.model_validate(config, context={"base_dir": ROOT})
     assert "finetune.variants.bad" in str(error.value) and message in str(error.value)
+
+
+def test_learning_curve_sizes_must_fit_the_training_frames():
+    data = paper()
+    campaign = load_config(data, check_files=False)
+    assert campaign.systems["water"].learning_curve == [5, 10, 25, 50, 100, 200, 400]
+    assert campaign.stage_settings("learning_curve", "water", size=25)["train_frames"] == 25
+    data["systems"]["water"]["learning_curve"] = [5, 600]
+    with pytest.raises(ValueError, match=r"systems.water.learning_curve: \[5, 600\] — the largest size exceeds the "
+                                         r"about 475 training frames"):
+        load_config(data, check_files=False)

@@ -63,6 +63,8 @@ def workflow_view(campaign: CampaignConfig) -> dict[str, Any]:
                 view[system][stage] = campaign.stage_settings(stage, system, atomic_numbers=[1, 8])
             elif extra == ("round",):
                 view[system][stage] = [campaign.stage_settings(stage, system, round_=r) for r in rounds]
+            elif extra == ("size",):
+                view[system][stage] = {n: campaign.stage_settings(stage, system, size=n) for n in entry.learning_curve or ()}
             elif extra == ("variant",):
                 view[system][stage] = {v: campaign.stage_settings(stage, system, variant=v)
                                        for v in campaign.finetune.variants}
@@ -179,6 +181,7 @@ def paper(tmp_path_factory) -> tuple[dict, Path, dict[tuple, list[Any]]]:
                                                    ("sampling", "md", "thermostat"): None})],
         ("student_md", "ensemble"): [Together({("student_md", "ensemble"): "nve", ("student_md", "thermostat"): None})],
         ("labelling", "stride"): [Together({("labelling", "stride"): 2, ("systems", "water", "train_frames"): 200,
+                                            ("systems", "water", "learning_curve"): [5, 100],
                                             ("systems", "tio2-water", "train_frames"): 100})],
         ("teacher_overrides", "*", "python"): ["/usr/bin/python3"],
         ("teacher_overrides", "*", "conda_env"): [{"python": None, "conda_env": str(folder / "env.yaml")}],
@@ -190,8 +193,8 @@ def paper(tmp_path_factory) -> tuple[dict, Path, dict[tuple, list[Any]]]:
         ("figures", "formats"): [["png"]],
         ("student", "backbone_config", "atomic_numbers"): [[1, 8, 17, 22]],
         ("training", "sign_element"): ["H"],
-        ("systems", "*", "train_frames"): [{"train_frames": 100, "test_frames": 10}],
-        ("systems", "*", "test_frames"): [{"train_frames": 100, "test_frames": 10}],
+        ("systems", "*", "train_frames"): [{"train_frames": 100, "test_frames": 10}, {"train_frames": 450, "test_frames": 40}],
+        ("systems", "*", "test_frames"): [{"train_frames": 100, "test_frames": 10}, {"train_frames": 450, "test_frames": 40}],
         ("systems", "*", "teachers"): [["uma-m-omol", "chgnet-0.3.0"]],
         ("systems", "*", "charges"): [{"O": -0.8, "H": 0.4}, {"O": -0.8, "H": 0.4, "Cl": -1.0},
                                       {"O": -0.8, "H": 0.4, "Ti": 1.6}],
@@ -201,6 +204,7 @@ def paper(tmp_path_factory) -> tuple[dict, Path, dict[tuple, list[Any]]]:
         ("systems", "*", "sampling", "per_teacher"): [{"teacher": None, "dataset": None, "per_teacher": True}],
         ("systems", "*", "sampling", "teacher"): [{"dataset": None, "per_teacher": None, "teacher": "gfn2-xtb"}],
         ("systems", "*", "student"): [{"backbone": "cace"}],
+        ("systems", "*", "learning_curve"): [[5, 10]],
         ("systems", "*", "student", "backbone_config", "atomic_numbers"): [[1, 8, 17, 22]],
         ("systems", "*", "training", "sign_element"): ["H"],
         ("systems", "*", "ir", "reference"): ["hcl", "water"],

@@ -7,7 +7,7 @@ import math
 
 import pytest
 
-from lesdistill.figures.summary import explained_share, grouping_figure, summary_figure
+from lesdistill.figures.summary import explained_share, grouping_figure, learning_curve_figure, summary_figure
 
 ROWS = [  # two levels of theory × two architecture families; the error follows the level of theory
     {"system": "water", "teacher": "a", "student": "distilled", "level_of_theory": "PBE", "family": "mace",
@@ -37,3 +37,9 @@ def test_summary_and_grouping_figures_are_written(tmp_path):
     for function, stem in ((summary_figure, "summary_water"), (grouping_figure, "summary_groups_water")):
         paths = function(ROWS, "water", tmp_path / stem, formats=["png"], dpi=60)
         assert [p.name for p in paths] == [f"{stem}.png"] and paths[0].stat().st_size > 5000
+
+
+def test_learning_curve_figure_is_written_with_missing_points(tmp_path):
+    curves = {"a": {5: 100.0, 50: 50.0, 400: 30.0}, "b": {5: math.nan, 50: 60.0, 400: 41.0}}
+    paths = learning_curve_figure(curves, {"a": 28.0, "b": math.nan}, "water", tmp_path / "lc", formats=["png"], dpi=60)
+    assert paths[0].name == "lc.png" and paths[0].stat().st_size > 5000

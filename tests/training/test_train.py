@@ -224,6 +224,19 @@ def test_train_fraction_keeps_a_seeded_subset_of_the_training_frames(dataset):
     np.testing.assert_array_equal(half.val_idx, everything.val_idx)  # validation untouched
 
 
+def test_train_frames_give_nested_seeded_subsets_for_learning_curves(dataset):
+    from lesdistill.training.trainer import Trainer
+
+    everything = Trainer(dataset, MODEL, settings(), "unused.pt").train_idx
+    subsets = [Trainer(dataset, MODEL, settings(train_frames=n), "unused.pt").train_idx for n in (2, 4, len(everything))]
+    assert [len(s) for s in subsets] == [2, 4, len(everything)]
+    assert set(subsets[0]) < set(subsets[1]) <= set(everything) == set(subsets[2])  # nested
+    with pytest.raises(ValueError, match=f"train_frames = {len(everything) + 1} but .* has {len(everything)} training"):
+        Trainer(dataset, MODEL, settings(train_frames=len(everything) + 1), "unused.pt")
+    with pytest.raises(ValueError, match="train_frames or train_fraction, not both"):
+        settings(train_frames=2, train_fraction=0.5)
+
+
 def test_replay_mixes_fresh_teacher_frames_into_every_epoch(dataset, tmp_path):
     from lesdistill.training.trainer import Trainer
 

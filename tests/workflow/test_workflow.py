@@ -357,3 +357,22 @@ def test_a_failed_cell_still_yields_the_summary_with_its_row_marked(tmp_path):
     assert "/nonexistent/python" in rows["gfn1-xtb"]["status"] and rows["gfn1-xtb"]["test_forces_rmse_mev_a"] == ""
     assert "## water" in (tmp_path / "results" / "summary.md").read_text()
     assert (tmp_path / "results" / "figures" / "summary_water.png").stat().st_size > 0
+
+
+@pytest.mark.slow
+def test_learning_curve_students_are_trained_on_nested_subsets_evaluated_and_drawn(tmp_path):
+    config = tiny_workflow_config(tmp_path)
+    config.write_text(config.read_text().replace("    epsilon_inf: 1.78\n", "    epsilon_inf: 1.78\n    learning_curve: [2, 4]\n"))
+    cell = tmp_path / "results" / "spcfw" / "water"
+    targets = [f"results/spcfw/water/learning_curve/{n}/metrics.json" for n in (2, 4)]
+    result = run_snakemake(tmp_path, *targets, "results/spcfw/water/metrics.json", "--configfile", str(config))
+    assert result.returncode == 0, result.stderr
+    for n in (2, 4):
+        assert yaml.safe_load((tmp_path / f"results/settings/water/learning_curve-{n}.yaml").read_text())["train_frames"] == n
+        assert f"train: {n} training frames (of " in (tmp_path / f"logs/train/spcfw/water/learning_curve-{n}.log").read_text()
+        metrics = json.loads((cell / "learning_curve" / str(n) / "metrics.json").read_text())
+        full = json.loads((cell / "metrics.json").read_text())
+        assert metrics["references"]["teacher"]["n_frames"] == full["references"]["teacher"]["n_frames"]  # same test
+    summary = run_snakemake(tmp_path, "summary", "--configfile", str(config))
+    assert summary.returncode == 0, summary.stderr
+    assert (tmp_path / "results" / "figures" / "learning_curve_water.png").stat().st_size > 0

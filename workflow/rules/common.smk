@@ -19,6 +19,7 @@ wildcard_constraints:
     teacher="|".join(re.escape(t) for t in TEACHERS),
     system="|".join(re.escape(s) for s in SYSTEMS),
     round="[1-9][0-9]*",
+    size="[1-9][0-9]*",
     variant="|".join(re.escape(v) for v in CAMPAIGN.finetune.variants),
     model="student|finetune-(" + "|".join(re.escape(v) for v in CAMPAIGN.finetune.variants) + ")/student"
     "|iteration[1-9][0-9]*/student",
@@ -49,6 +50,12 @@ def _sampled_dataset(system):
 SAMPLED_DATASET = {s: _sampled_dataset(s) for s in SYSTEMS}
 DFT_DATA = {s: supplied(f"systems.{s}.finetune_data", CAMPAIGN.systems[s].finetune_data) for s in SYSTEMS}
 BEC_REFERENCE = {s: supplied(f"systems.{s}.bec_reference", CAMPAIGN.systems[s].bec_reference) for s in SYSTEMS}
+
+
+def learning_curve_files():
+    """The metrics of every learning-curve student of the campaign (systems with learning_curve)."""
+    return [f"results/{t}/{s}/learning_curve/{n}/metrics.json" for t, s in CELLS
+            for n in CAMPAIGN.systems[s].learning_curve or ()]
 
 
 def cell_files(name):
@@ -168,8 +175,12 @@ def get_decomposition(system):
 def get_settings(stage=None):
     """Params function of a settings rule: the resolved settings of ``stage`` (default: the ``stage``
     wildcard) for the job's system, round and variant (the model's elements are added by the script)."""
-    return lambda w: CAMPAIGN.stage_settings(stage or w.stage, w.get("system"), round_=int(w.round) if "round" in w.keys() else None,
-                                             variant=w.get("variant"))
+    def settings(w):
+        number = {key: int(w[key]) for key in ("round", "size") if key in w.keys()}
+        return CAMPAIGN.stage_settings(stage or w.stage, w.get("system"), round_=number.get("round"),
+                                       variant=w.get("variant"), size=number.get("size"))
+
+    return settings
 
 
 def per_attempt(amount):

@@ -44,6 +44,7 @@ rule make_figures:
 # cell does not block it: run it after the campaign (`make demo` does: snakemake --keep-going, then
 # snakemake summary --forcerun summary). A failed cell's row names the stage and its log's last line.
 BEC_SYSTEMS = [s for s in SYSTEMS if BEC_REFERENCE[s]]
+LEARNING_CURVE_SYSTEMS = [s for s in SYSTEMS if CAMPAIGN.systems[s].learning_curve]
 
 
 rule summary:
@@ -52,11 +53,13 @@ rule summary:
         markdown="results/summary.md",
         figures=[f"results/figures/summary{kind}_{s}.{f}" for kind in ("", "_groups") for s in SYSTEMS
                  for f in FIGURE_FORMATS]
-        + [f"results/figures/bec_parity_{s}.{f}" for s in BEC_SYSTEMS for f in FIGURE_FORMATS],
+        + [f"results/figures/bec_parity_{s}.{f}" for s in BEC_SYSTEMS for f in FIGURE_FORMATS]
+        + [f"results/figures/learning_curve_{s}.{f}" for s in LEARNING_CURVE_SYSTEMS for f in FIGURE_FORMATS],
     params:
         formats=FIGURE_FORMATS,
         dpi=CAMPAIGN.figures.dpi,
         bec_systems=BEC_SYSTEMS,
+        learning_curve_systems=LEARNING_CURVE_SYSTEMS,
         dft_systems=[s for s in SYSTEMS if DFT_DATA[s]],
         direct_fit_systems=DIRECT_FIT_SYSTEMS,
     log:

@@ -51,6 +51,20 @@ rule finetune_settings:
         "../scripts/write_settings.py"
 
 
+rule learning_curve_settings:
+    output:
+        "results/settings/{system}/learning_curve-{size}.yaml",
+    params:
+        settings=get_settings("learning_curve"),
+    log:
+        "logs/settings/{system}/learning_curve-{size}.log",
+    localrule: True
+    conda:
+        BASE_ENV
+    script:
+        "../scripts/write_settings.py"
+
+
 rule student_model:
     input:
         "results/systems/{system}/structure.extxyz",
