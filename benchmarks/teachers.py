@@ -56,6 +56,14 @@ PUBLISHED_SIZES = {
     "orb-v3-direct-omol": ("orb", "orb", "the loader builds the architecture"),
     "mace-mp-0a-large": ("base", "mace", "128 channels, L = 2 (file name 2024-01-07-mace-128-L2), r 6 Å, 2 interactions, "
                          "correlation 3, 89 elements"),
+    "gemnet-oc22": ("fairchem-v1", "gemnet_oc", "fairchem configs/oc22/s2ef/gemnet-oc/gemnet_oc.yml (38.9 M parameters "
+                    "counted, 38.8 M published), direct forces"),
+    "equiformer-v2-omat24": ("fairchem-v1", "equiformer_v2", "fairchem configs/omat24/all/eqV2_86M.yml: 10 layers, "
+                             "lmax 6, mmax 4, 128 channels, r 12 Å, 20 neighbours; energy and force heads (86.46 M of "
+                             "the published 86.59 M: the rank-2 stress head is left out)"),
+    "pet-omatpes": ("pet", "pet", "upet docs (Bigi et al. 2026, Table IV), size L: d_pet 512, d_node 2048, 4 GNN and 2 "
+                    "attention layers, r 9 Å, 32 adaptive neighbours, elements 1-89 (255.4 M published, with non-conservative "
+                    "force and stress heads that are left out here)"),
     "so3lr": ("so3lr", None, "real weights in the so3krates-torch wheel"),
     "sevennet-l3i5": ("sevenn", None, "real weights in the sevenn wheel"),
 }
@@ -72,6 +80,35 @@ FAIRCHEM_SIZES = {
 }
 
 
+#: fairchem 1.x architectures at their published sizes (configs of the fairchem repository)
+FAIRCHEM_V1_SIZES = {
+    "gemnet-oc22": dict(
+        num_spherical=7, num_radial=128, num_blocks=4, emb_size_atom=256, emb_size_edge=512, emb_size_trip_in=64,
+        emb_size_trip_out=64, emb_size_quad_in=32, emb_size_quad_out=32, emb_size_aint_in=64, emb_size_aint_out=64,
+        emb_size_rbf=16, emb_size_cbf=16, emb_size_sbf=32, num_before_skip=2, num_after_skip=2, num_concat=1,
+        num_atom=3, num_output_afteratom=3, cutoff=12.0, cutoff_qint=12.0, cutoff_aeaint=12.0, cutoff_aint=12.0,
+        max_neighbors=30, max_neighbors_qint=8, max_neighbors_aeaint=20, max_neighbors_aint=1000,
+        rbf={"name": "gaussian"}, envelope={"name": "polynomial", "exponent": 5}, cbf={"name": "spherical_harmonics"},
+        sbf={"name": "legendre_outer"}, extensive=True, output_init="HeOrthogonal", activation="silu",
+        regress_forces=True, direct_forces=True, forces_coupled=False, otf_graph=True, quad_interaction=True,
+        atom_edge_interaction=True, edge_atom_interaction=True, atom_interaction=True, num_atom_emb_layers=2,
+        num_global_out_layers=2, qint_tags=[1, 2]),
+    "equiformer-v2-omat24": dict(
+        use_pbc=True, use_pbc_single=True, otf_graph=True, enforce_max_neighbors_strictly=False, max_neighbors=20,
+        max_radius=12.0, max_num_elements=96, avg_num_nodes=31.17, avg_degree=61.95, num_layers=10, sphere_channels=128,
+        attn_hidden_channels=64, num_heads=8, attn_alpha_channels=64, attn_value_channels=16, ffn_hidden_channels=128,
+        norm_type="layer_norm_sh", lmax_list=[6], mmax_list=[4], grid_resolution=18, num_sphere_samples=128,
+        edge_channels=128, use_atom_edge_embedding=True, share_atom_edge_embedding=False, use_m_share_rad=False,
+        distance_function="gaussian", num_distance_basis=512, attn_activation="silu", use_s2_act_attn=False,
+        use_attn_renorm=True, ffn_activation="silu", use_gate_act=False, use_grid_mlp=True, use_sep_s2_act=True,
+        alpha_drop=0.1, drop_path_rate=0.1, proj_drop=0.0, weight_init="uniform"),
+}
+#: PET-OMATPES, size L (metatrain hypers; the others stay at metatrain's defaults)
+PET_OMATPES_L = {"d_pet": 512, "d_head": 512, "d_node": 2048, "d_feedforward": 1024, "num_heads": 8,
+                 "num_attention_layers": 2, "num_gnn_layers": 4, "cutoff": 9.0, "num_neighbors_adaptive": 32,
+                 "cutoff_function": "Bump", "cutoff_width": 0.5}
+
+
 def published_size_calculator(teacher: str, folder: Path):
     """The calculator of ``teacher``: real weights, or a random model of its published size staged in ``folder``."""
     _, builder, _ = PUBLISHED_SIZES[teacher]
@@ -85,6 +122,10 @@ def published_size_calculator(teacher: str, folder: Path):
     if builder == "fairchem":
         size = FAIRCHEM_SIZES[teacher]
         builders.fairchem_checkpoint(path, **size)
+    elif builder in ("gemnet_oc", "equiformer_v2"):
+        builders.fairchem_v1_checkpoint(path, architecture=builder, arguments=FAIRCHEM_V1_SIZES[teacher])
+    elif builder == "pet":
+        builders.pet_checkpoint(path, hypers=PET_OMATPES_L, atomic_types=tuple(range(1, 90)))
     elif builder == "orb":
         builders.orb_checkpoint(path, conservative="conservative" in teacher)
     elif builder == "mace":

@@ -71,8 +71,9 @@ def orb_checkpoint(path: Path, *, conservative: bool, seed: int = 0) -> Path:
     return path
 
 
-def pet_checkpoint(path: Path, *, hypers: dict | None = None, seed: int = 0) -> Path:
-    """A random PET (metatrain) for H, O, Cl with an energy target (forces and stress by autograd),
+def pet_checkpoint(path: Path, *, hypers: dict | None = None, atomic_types: tuple[int, ...] = (1, 8, 17),
+                   seed: int = 0) -> Path:
+    """A random PET (metatrain) for ``atomic_types`` with an energy target (forces and stress by autograd),
     saved as a metatrain checkpoint (``PET.get_checkpoint()``). ``hypers`` update metatrain's defaults;
     the default here is a tiny model."""
     import copy
@@ -90,7 +91,7 @@ def pet_checkpoint(path: Path, *, hypers: dict | None = None, seed: int = 0) -> 
                          "num_attention_layers": 1, "num_gnn_layers": 1})
     target = get_energy_target_info("energy", {"quantity": "energy", "unit": "eV"}, add_position_gradients=True,
                                     add_strain_gradients=True)
-    info = DatasetInfo(length_unit="Angstrom", atomic_types=[1, 8, 17], targets={"energy": target})
+    info = DatasetInfo(length_unit="Angstrom", atomic_types=list(atomic_types), targets={"energy": target})
     torch.save(PET(model_hypers, info).get_checkpoint(), path)
     return path
 
