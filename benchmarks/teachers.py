@@ -228,11 +228,16 @@ def published_sizes(args: argparse.Namespace) -> None:
         if not python.exists():
             print(f"{teacher}: environment {python} not found, not timed")
             continue
-        metrics.update(other_environment(str(python), (teacher,), "--published-sizes"))
-        notes.append({"teacher": teacher, "date_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-                      "load_average": os.getloadavg(), "note": args.note})
-    info = machine(2) | {"runs": notes, "sizes": {t: size for t, (_, _, size) in PUBLISHED_SIZES.items()}}
-    print(f"wrote {write_results('teachers_published_sizes', info, metrics)}")
+        try:
+            metrics.update(other_environment(str(python), (teacher,), "--published-sizes"))
+        except subprocess.CalledProcessError as error:
+            print(f"{teacher}: not timed: {' '.join((error.stderr or '').strip().splitlines()[-1:])}")
+            continue
+        notes = [run for run in notes if run["teacher"] != teacher] + [
+            {"teacher": teacher, "date_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+             "load_average": os.getloadavg(), "note": args.note}]
+        info = machine(2) | {"runs": notes, "sizes": {t: size for t, (_, _, size) in PUBLISHED_SIZES.items()}}
+        print(f"wrote {write_results('teachers_published_sizes', info, metrics)}")  # after each: a long run keeps it
 
 
 if __name__ == "__main__":
