@@ -121,7 +121,7 @@ def settings_words(parser: argparse.ArgumentParser, settings: dict[str, Any], so
         if action is None:
             raise ValueError(f"{source}: {key!r} is not a setting of `{parser.prog}` (known: "
                              f"{', '.join(sorted(actions))})")
-        flag = max(action.option_strings, key=len)
+        flag = next(o for o in action.option_strings if o.startswith("--"))  # --x of --x/--no-x too
         if value is None:
             continue
         if isinstance(action, argparse.BooleanOptionalAction):

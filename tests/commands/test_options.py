@@ -11,7 +11,9 @@ import pytest
 import yaml
 
 from lesdistill.cli import build_parser, main
-from lesdistill.commands.options import with_settings_file
+import argparse
+
+from lesdistill.commands.options import settings_words, with_settings_file
 from lesdistill.config import load_config
 from lesdistill.systems.water import water_box
 
@@ -92,3 +94,16 @@ def test_commands_with_a_typed_settings_file_keep_it(command):
     """md, train and gate read their settings model from --settings themselves (no option expansion)."""
     argv = [command, "x", "--settings", "s.yaml", "-o", "y"]
     assert with_settings_file(build_parser(argv), argv) == argv
+
+
+def test_boolean_and_multi_valued_options_get_their_command_line_forms():
+    parser = argparse.ArgumentParser(prog="lesdistill x")
+    parser.add_argument("--flag", action=argparse.BooleanOptionalAction)
+    parser.add_argument("--switch", action="store_true")
+    parser.add_argument("-n", "--numbers", nargs="+", type=int)
+    parser.add_argument("--band")
+    words = settings_words(parser, {"flag": False, "switch": True, "numbers": [1, 2], "band": [3, 4]}, "s.yaml")
+    assert words == ["--no-flag", "--switch", "--numbers", "1", "2", "--band", "3,4"]
+    assert settings_words(parser, {"flag": True, "switch": False, "band": None}, "s.yaml") == ["--flag"]
+    with pytest.raises(ValueError, match="s.yaml: 'colour' is not a setting of `lesdistill x` \\(known: band, flag"):
+        settings_words(parser, {"colour": 1}, "s.yaml")

@@ -105,7 +105,8 @@ GEMNET_OC_SMALL = dict(num_spherical=3, num_radial=8, num_blocks=1, emb_size_ato
                        rbf={"name": "gaussian"}, envelope={"name": "polynomial", "exponent": 5},
                        cbf={"name": "spherical_harmonics"}, sbf={"name": "legendre_outer"}, direct_forces=True,
                        quad_interaction=True, atom_edge_interaction=True, edge_atom_interaction=True,
-                       atom_interaction=True, regress_forces=True, otf_graph=True)
+                       atom_interaction=True, regress_forces=True, otf_graph=True, qint_tags=[1, 2])
+# qint_tags as published: quadruplets only between atoms tagged 1 or 2 (the adapter tags untagged structures)
 #: EquiformerV2 backbone arguments (small) in the hydra layout of the OMat24 checkpoints.
 EQV2_SMALL = dict(num_layers=1, sphere_channels=8, attn_hidden_channels=8, num_heads=2, attn_alpha_channels=4,
                   attn_value_channels=4, ffn_hidden_channels=8, lmax_list=[2], mmax_list=[1], edge_channels=8,

@@ -44,6 +44,18 @@ def test_direct_force_models_run_and_are_translation_invariant(staged, teacher):
     assert energy2 == pytest.approx(energy, abs=1e-3) and np.abs(forces2 - forces).max() < 1e-3
 
 
+def test_untagged_structures_run_gemnet_quadruplets_and_keep_their_tags(staged):
+    """The published GemNet-OC builds quadruplets between atoms tagged 1 or 2 only; an untagged box is
+    evaluated as tagged 1 (the same as tagging it 1 by hand), and the caller's atoms keep their tags."""
+    calculator = loaded("gemnet-oc22")
+    box = water_box()
+    energy, _ = energy_forces(box, calculator)
+    assert not box.get_tags().any()
+    tagged = box.copy()
+    tagged.set_tags(1)
+    assert energy_forces(tagged, calculator)[0] == pytest.approx(energy, abs=1e-6)
+
+
 @pytest.mark.parametrize("teacher", sorted(TEACHERS))
 def test_label_two_frames_through_the_cli(staged, tmp_path, teacher):
     assert label_two_frames(teacher, tmp_path).sizes["atom"] == 24

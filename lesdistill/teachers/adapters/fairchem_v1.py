@@ -1,15 +1,37 @@
-"""GemNet-OC and EquiformerV2 through fairchem-core 1.10 (own environment: torch ~2.4, numpy < 2).
+"""GemNet-OC and EquiformerV2 through fairchem-core 1.10 (own environment: torch ~2.4, numpy < 2):
+``OCPCalculator(checkpoint_path=..., cpu=...)``, exercised with random-weight checkpoints
+(``make test-teachers-v1``).
 
-Written against fairchem v1's documented ``OCPCalculator(checkpoint_path=..., cpu=...)``; untested here.
+Structures without tags (all 0, as every structure of this project) are evaluated with every atom
+tagged 1 (surface): the published GemNet-OC checkpoints build quadruplet interactions only between
+atoms tagged 1 or 2 (``qint_tags``), and with none fairchem 1.10 fails on an empty tensor. Tagged
+structures are passed on unchanged.
 """
 
 from __future__ import annotations
+
+from ase.calculators.calculator import all_changes
 
 from ..checkpoints import local_checkpoint
 from ..spec import TeacherSpec
 from . import require
 
+#: the tag given to every atom of an untagged structure
+UNTAGGED_TAG = 1
+
 
 def load(spec: TeacherSpec, device: str):
     core = require("fairchem.core", spec)
-    return core.OCPCalculator(checkpoint_path=str(local_checkpoint(spec)), cpu=device == "cpu")
+    calculator = core.OCPCalculator(checkpoint_path=str(local_checkpoint(spec)), cpu=device == "cpu")
+    evaluate = calculator.calculate
+
+    def calculate(atoms=None, properties=("energy",), system_changes=all_changes):
+        if atoms is None or atoms.get_tags().any():
+            return evaluate(atoms, properties, system_changes)
+        tagged = atoms.copy()
+        tagged.set_tags(UNTAGGED_TAG)
+        evaluate(tagged, properties, system_changes)
+        calculator.atoms = atoms.copy()  # later calls compare with the caller's structure, not the tagged copy
+
+    calculator.calculate = calculate
+    return calculator
