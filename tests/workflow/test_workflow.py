@@ -78,7 +78,9 @@ def test_paper_campaign_dry_run_lists_every_cell_and_one_cell_builds_only_its_ch
     assert sum("results/uma-m-omol/water/sample.nc" in line for line in labels) == 15
     assert sum("data/tio2-water/scan_dft.extxyz" in line for line in labels) == 12
     evaluations = [line for line in result.stdout.splitlines() if "lesdistill evaluate" in line]
-    assert sum("--bec-reference data/water/dft_bec.extxyz --epsilon-inf 1.78" in line for line in evaluations) == 15
+    assert sum("--bec-reference data/water/dft_bec.extxyz --settings results/settings/water/evaluate.yaml" in line
+               for line in evaluations) == 15  # its ε∞ comes in the settings file
+    assert job_count(result.stdout, "train_subset") == job_count(result.stdout, "evaluate_subset") == 15 * 7
     assert sum("--dft data/tio2-water/scan_dft.extxyz" in line for line in evaluations) == 12 * (1 + 5) + 1  # + the direct fit
     assert job_count(result.stdout, "build_system") == 3
     one = run_snakemake(tmp_path, "--configfile", str(ROOT / "config" / "config.yaml"), "--dry-run",
