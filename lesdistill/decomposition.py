@@ -191,7 +191,8 @@ def hcl_complex_groups(positions, cell, numbers, n_protons: int | None = None, c
     out = np.full(len(labels), HCL_COMPLEX_GROUPS.index("bulk"), dtype=np.int64)
     oxygens = np.flatnonzero(core & (numbers == _O))
     if len(oxygens):
-        out[pair_distances(positions, positions[oxygens], cell).min(axis=1) < complex_cutoff] = 1
+        near = pair_distances(positions, positions[oxygens], cell).min(axis=1) < complex_cutoff
+        out[near] = HCL_COMPLEX_GROUPS.index("complex")
     out[core] = HCL_COMPLEX_GROUPS.index("hydronium")
     return out
 

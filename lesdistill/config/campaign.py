@@ -42,8 +42,8 @@ COMPUTE_STAGES = ("relax", "sample", "label", "relabel", "train", "finetune", "e
 TEACHER_STAGES = COMPUTE_STAGES[:4]
 Device = Annotated[str, Field(pattern=DEVICE_PATTERN, description="auto, cpu, cuda or cuda:N")]
 #: settings file of each stage → the wildcards it needs besides ``system`` (None: campaign-wide, no system).
-#: Files: results/settings/<system>/<stage>.yaml, …/<stage><round>.yaml, …/<stage>-<variant>.yaml,
-#: results/settings/<stage>.yaml for the campaign-wide ones.
+#: Files: results/settings/<system>/<stage>.yaml, …/<stage><round>.yaml, …/finetune-<variant>.yaml,
+#: …/learning_curve-<size>.yaml, results/settings/<stage>.yaml for the campaign-wide ones.
 SETTINGS_STAGES: dict[str, tuple[str, ...] | None] = {
     "build_system": (), "relax": (), "sampling_md": (), "label": (), "model": (), "training": (), "quality": (),
     "student_md": (), "evaluate": (), "response": (), "ir": (), "electrostatics": (), "iteration": (),
@@ -130,8 +130,7 @@ class CampaignConfig(Section):
                  "training": lambda: self.training_settings(system),
                  "iteration": lambda: self.iteration_settings(system),
                  "finetune": lambda: self.finetune_settings(system, variant),
-                 "learning_curve": lambda: TrainSettings.model_validate(
-                     {**self.training_settings(system).model_dump(), "train_frames": size, "train_fraction": 1.0}),
+                 "learning_curve": lambda: self.learning_curve_settings(system, size),
                  "quality": lambda: self.quality_settings(system),
                  "ir": lambda: self.ir_settings(system)}[stage]()
         return model.model_dump(mode="json")
@@ -341,6 +340,12 @@ class CampaignConfig(Section):
         if not chosen.energy:
             update.update(energy_weight=0.0, stage_two_energy_weight=0.0)
         return TrainSettings.model_validate({**self.training_settings(system).model_dump(), **update})
+
+    def learning_curve_settings(self, system: str, size: int) -> TrainSettings:
+        """Training settings of the learning-curve student of ``size`` training frames: the system's, on a
+        seeded subset of that many of its training frames (nested across sizes)."""
+        return TrainSettings.model_validate({**self.training_settings(system).model_dump(), "train_frames": size,
+                                             "train_fraction": 1.0})
 
     def finetune_for(self, system: str) -> FinetuneConfig | None:
         """Fine-tuning settings when ``system`` has DFT data, else None."""

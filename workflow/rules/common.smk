@@ -174,7 +174,8 @@ def get_decomposition(system):
 
 def get_settings(stage=None):
     """Params function of a settings rule: the resolved settings of ``stage`` (default: the ``stage``
-    wildcard) for the job's system, round and variant (the model's elements are added by the script)."""
+    wildcard) for the job's system, round, variant and size (the model's elements are added by the script)."""
+
     def settings(w):
         number = {key: int(w[key]) for key in ("round", "size") if key in w.keys()}
         return CAMPAIGN.stage_settings(stage or w.stage, w.get("system"), round_=number.get("round"),
