@@ -5,9 +5,10 @@ Frames come from a lesdistill trajectory (netCDF) or any ASE-readable file (extx
 ``stride`` and capped at ``max_frames``. The output uses the trajectory layout of
 :mod:`lesdistill.md.trajectory` (read it with :func:`lesdistill.md.read_trajectory` /
 :func:`lesdistill.md.to_atoms`) plus a ``split`` variable (0 train, 1 validation, 2 test) drawn from
-``seed``. Labels are appended in chunks (:mod:`lesdistill.chunked_output`), so a killed run resumes
-after the last complete chunk, and the partial file becomes ``output`` only when every frame is
-labelled. With ``batch_size`` > 1, teachers whose library evaluates several frames in one call
+``seed``; frames of different sizes or compositions (e.g. a user's DFT set) are written in its ragged
+layout. Labels are appended in chunks (:mod:`lesdistill.chunked_output`), so a killed run resumes after
+the last complete chunk, and the partial file becomes ``output`` only when every frame is labelled.
+With ``batch_size`` > 1, teachers whose library evaluates several frames in one call
 (:mod:`lesdistill.teachers.batched`) label that many at a time (halved on out-of-memory); the others
 label one frame at a time, which the log says.
 """
@@ -80,6 +81,21 @@ def load_frames(path: Path, indices: list[int]) -> list[Atoms]:
     return [frames[i] for i in indices]
 
 
+def mixed_frames(source: Path, indices: list[int]) -> list[Atoms] | None:
+    """The frames ``indices`` of ``source`` when they differ in size or composition (the labelled set is
+    then written in the ragged layout), else None."""
+    if is_trajectory(source):
+        with netCDF4.Dataset(source, "r") as nc:
+            if "n_atoms" not in nc.variables:
+                return None
+    frames = load_frames(source, indices)
+    if any((a.pbc != frames[0].pbc).any() for a in frames):
+        raise ValueError(f"{source}: the selected frames mix periodic and non-periodic cells (pbc); label them "
+                         "as separate sets")
+    first = frames[0].numbers
+    return None if all(len(a) == len(first) and (a.numbers == first).all() for a in frames) else frames
+
+
 def split_assignment(n_frames: int, validation_fraction: float, test_fraction: float, seed: int) -> np.ndarray:
     """Split codes (n_frames,) int8: 0 train, 1 validation, 2 test, reproducible from ``seed``."""
     n_test = round(test_fraction * n_frames)
@@ -144,6 +160,7 @@ def label_frames(source: Path, spec: TeacherSpec, output: Path, *, device: str =
                            validation_fraction, test_fraction, seed, charge, spin)
     _, indices = source_frames(source, stride, max_frames)
     codes = split_assignment(len(indices), validation_fraction, test_fraction, seed)
+    mixed = mixed_frames(source, indices)
     partial = partial_path(output)
     done = resume(output, asdict(request), discard_other=overwrite)
     calculator = None
@@ -169,7 +186,7 @@ def label_frames(source: Path, spec: TeacherSpec, output: Path, *, device: str =
                                    level_of_theory=spec.level_of_theory, device=device, source=str(source),
                                    batch_size=batch_size if labeller is not None else 1,
                                    label_request=json.dumps(asdict(request), sort_keys=True))
-                create_trajectory(partial, frames[0], variables, attrs)
+                create_trajectory(partial, mixed or frames[0], variables, attrs)
         batch: dict[str, list] = {name: [] for name in ("positions", "cell", "step", "energy", "forces")}
         for atoms in frames:
             apply_charge_and_spin(atoms, spec, charge, spin)
@@ -188,7 +205,7 @@ def label_frames(source: Path, spec: TeacherSpec, output: Path, *, device: str =
             batch["positions"].append(atoms.positions)
             batch["cell"].append(atoms.cell.array)
             batch["step"].append(indices[start + offset])
-        append_frames(partial, start, {name: np.asarray(values) for name, values in batch.items()})
+        append_frames(partial, start, batch)
         record_progress(output, asdict(request), start + len(frames))
     progress.close()
     _finish(partial, codes)

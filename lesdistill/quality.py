@@ -150,9 +150,10 @@ def charge_report(student: Path | str, datasets: list[Path | str]) -> dict[str, 
         symbol = chemical_symbols[number]
         report[f"q_{symbol}"] = float(q[numbers == number].mean())
         report[f"bec_{symbol}"] = float(iso[numbers == number].mean())
-    n_atoms = frames.positions.shape[1]
-    nets = [molecular_net_charges(frames.positions[i].numpy(), frames.cells[i].numpy() if frames.periodic else None,
-                                  frames.numbers.numpy(), q[k * n_atoms:(k + 1) * n_atoms])
+    first = np.concatenate([[0], np.cumsum(frames.n_atoms[indices])])
+    positions = batch["positions"].numpy()
+    nets = [molecular_net_charges(positions[first[k]:first[k + 1]], frames.cells[i].numpy() if frames.periodic else None,
+                                  numbers[first[k]:first[k + 1]], q[first[k]:first[k + 1]])
             for k, i in enumerate(indices)]
     nets = np.concatenate(nets) if nets else np.zeros(0)
     if len(nets):

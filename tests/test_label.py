@@ -17,7 +17,7 @@ from lesdistill import label as label_module
 from lesdistill.chunked_output import partial_path, progress_path
 from lesdistill.cli import main
 from lesdistill.label import split_assignment
-from lesdistill.md import read_trajectory
+from lesdistill.md import read_trajectory, to_atoms
 from lesdistill.teachers import SPCFwCalculator, load_catalog, resolve
 
 from .helpers import write_perturbed_waters
@@ -234,7 +234,7 @@ def test_sevennet_batched_labels_equal_one_at_a_time(frames_file, tmp_path):
     script = textwrap.dedent(f"""
         import numpy as np
         from lesdistill.label import label_frames
-        from lesdistill.md import read_trajectory
+        from lesdistill.md import read_trajectory, to_atoms
         from lesdistill.teachers import resolve
         for teacher in ("sevennet-0", "sevennet-mf-0-pbe"):
             runs = [read_trajectory(label_frames({str(frames_file)!r}, resolve(teacher), {str(tmp_path)!r} + f"/{{teacher}}{{n}}.nc",
@@ -249,3 +249,50 @@ def test_sevennet_batched_labels_equal_one_at_a_time(frames_file, tmp_path):
     for line in result.stdout.strip().splitlines()[-2:]:
         teacher, energy, forces, stress = line.split()
         assert float(energy) < 1e-4 and float(forces) < 1e-5 and float(stress) < 1e-6, line
+
+
+def write_mixed_waters(path: Path, source: Path) -> Path:
+    """The frames of ``source`` with every other one a water short: frames of 24 and 21 atoms."""
+    frames = ase.io.read(source, index=":")
+    ase.io.write(path, [atoms if i % 2 else atoms[:-3] for i, atoms in enumerate(frames)], format="extxyz")
+    return path
+
+
+def test_frames_of_different_sizes_are_labelled_in_the_ragged_layout_and_resume(frames_file, tmp_path, monkeypatch):
+    source = write_mixed_waters(tmp_path / "mixed.extxyz", frames_file)
+    spec = resolve("spcfw")
+    reference = label_module.label_frames(source, spec, tmp_path / "reference.nc", chunk=3)
+    output = tmp_path / "labels.nc"
+    monkeypatch.setattr(label_module, "load_teacher", lambda spec, device: FlakyTeacher(fail_after=7))
+    with pytest.raises(KeyboardInterrupt):
+        label_module.label_frames(source, spec, output, chunk=3)
+    monkeypatch.setattr(label_module, "load_teacher", lambda spec, device: SPCFwCalculator())
+    label_module.label_frames(source, spec, output, chunk=3)
+
+    data = read_trajectory(output)
+    assert data.attrs["layout"] == "ragged" and list(data.n_atoms.values) == [21, 24] * 6
+    assert data.sizes["atom"] == 6 * 45 and data.forces.dims == ("atom", "xyz")
+    assert np.array_equal(data.forces.values, read_trajectory(reference).forces.values)  # resumed = uninterrupted
+    labelled = to_atoms(data)
+    for atoms, original in zip(labelled, ase.io.read(source, index=":")):
+        assert np.array_equal(atoms.numbers, original.numbers)
+        assert np.array_equal(atoms.positions, original.positions)
+        original.calc = SPCFwCalculator()
+        assert atoms.get_potential_energy() == pytest.approx(original.get_potential_energy(), rel=1e-12)
+        assert np.allclose(atoms.get_forces(), original.get_forces(), atol=1e-10)
+        assert np.allclose(atoms.get_charges(), np.tile([-0.82, 0.41, 0.41], len(atoms) // 3))
+    exported = label_module.export_extxyz(output, tmp_path / "labels.extxyz")
+    assert [len(a) for a in ase.io.read(exported, index=":")] == [21, 24] * 6
+    # a ragged set is a source too: relabelling it keeps the frames
+    relabelled = label_module.label_frames(output, spec, tmp_path / "relabelled.nc")
+    assert np.array_equal(read_trajectory(relabelled).positions.values, data.positions.values)
+
+
+def test_a_source_mixing_periodic_and_open_frames_is_refused(frames_file, tmp_path):
+    frames = ase.io.read(frames_file, index=":2")
+    frames[1] = frames[1][:3]
+    frames[1].pbc, frames[1].cell = False, None
+    ase.io.write(tmp_path / "mixed.extxyz", frames, format="extxyz")
+    with pytest.raises(ValueError, match="mix periodic and non-periodic"):
+        label_module.label_frames(tmp_path / "mixed.extxyz", resolve("spcfw"), tmp_path / "labels.nc",
+                                  validation_fraction=0, test_fraction=0)

@@ -56,8 +56,9 @@ def scored_indices(frames: Frames) -> tuple[np.ndarray, str]:
 
 def predictions(student, frames: Frames, indices: np.ndarray, chunk: int = 8,
                 device: torch.device = torch.device("cpu")) -> dict[str, np.ndarray]:
-    """Student energies (F,) eV, forces (F, N, 3) eV/Å and, for periodic labels with stress, stress (F, 3, 3),
-    computed on ``device`` (where the student is) ``chunk`` frames at a time."""
+    """Student energies (F,) eV, forces (atoms of the frames, 3) eV/Å in :meth:`Frames.atom_indices` order
+    and, for periodic labels with stress, stress (F, 3, 3), computed on ``device`` (where the student is)
+    ``chunk`` frames at a time."""
     with_stress = frames.stress is not None and frames.periodic
     parts: dict[str, list[np.ndarray]] = {"energy": [], "forces": [], "stress": []}
     for start in range(0, len(indices), chunk):
@@ -66,7 +67,7 @@ def predictions(student, frames: Frames, indices: np.ndarray, chunk: int = 8,
         out = {key: value.detach().cpu().numpy() for key, value in
                predict(student, batch, create_graph=False, with_stress=with_stress).items()}
         parts["energy"].append(out["energy"])
-        parts["forces"].append(out["forces"].reshape(len(batch["energy"]), -1, 3))
+        parts["forces"].append(out["forces"])
         if with_stress:
             parts["stress"].append(out["stress"])
     return {key: np.concatenate(value) for key, value in parts.items() if value}
@@ -79,13 +80,13 @@ def dataset_errors(student_path: Path | str, dataset: Path | str, chunk: int = 8
     frames = load_frames(dataset, torch.float64)
     indices, split = scored_indices(frames)
     predicted = predictions(student, frames, indices, chunk, where)
-    n_atoms = frames.positions.shape[1]
-    energy = (predicted["energy"] - frames.energy[indices].numpy()) / n_atoms
+    atoms = frames.atom_indices(indices)
+    energy = (predicted["energy"] - frames.energy[indices].numpy()) / frames.n_atoms[indices]
     offset = float(energy.mean())
-    forces = predicted["forces"] - frames.forces[indices].numpy()
+    forces = predicted["forces"] - frames.forces[atoms].numpy()
     stress = predicted["stress"] - frames.stress[indices].numpy() if "stress" in predicted else np.empty(0)
-    numbers = frames.numbers.numpy()
-    per_element = {chemical_symbols[z]: forces[:, numbers == z] for z in sorted(set(numbers.tolist()))}
+    numbers = frames.numbers[atoms].numpy()
+    per_element = {chemical_symbols[z]: forces[numbers == z] for z in sorted(set(numbers.tolist()))}
     return ErrorMetrics(
         n_frames=len(indices), split=split,
         energy_rmse_mev_atom=1e3 * _rmse(energy), energy_mae_mev_atom=1e3 * _mae(energy),

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import ase.io
+import numpy as np
 import xarray as xr
 from ase import Atoms, units
 from ase.calculators.singlepoint import SinglePointCalculator
@@ -31,7 +32,8 @@ def read_trajectory(path: Path | str) -> xr.Dataset:
     as rows, energy (potential), kinetic_energy (eV), temperature (K), time_fs, step, and where present
     conserved_energy (eV) and stress (frame, xyz, xyz_) eV/Å³; coordinates symbol, atomic_number and
     mass (Da) per atom; ``pbc`` (xyz); the file's attributes plus ``wall_time_s`` (0 until the run is
-    finished). Per-atom arrays are loaded lazily.
+    finished). Per-atom arrays are loaded lazily. A file in the ragged layout (:mod:`.trajectory`) keeps
+    it: per-atom variables on ``atom`` alone (all frames' atoms in order) and ``n_atoms`` (frame).
     """
     raw = xr.open_dataset(path, mask_and_scale=False, decode_times=False, decode_timedelta=False,
                           concat_characters=False)
@@ -57,11 +59,17 @@ def to_atoms(trajectory: xr.Dataset | Path | str, frames: Sequence[int] | slice 
     and where stored time_fs, temperature_K, split) and a SinglePointCalculator holding energy, forces and,
     if stored, stress and the teacher's charges."""
     data = trajectory if isinstance(trajectory, xr.Dataset) else read_trajectory(trajectory)
-    selection = data.isel(frame=frames if frames is not None else slice(None)).load()
     info = json.loads(data.attrs.get("structure_info", "{}"))
+    frame_ids = np.arange(data.sizes["frame"])[frames if frames is not None else slice(None)]
+    if "n_atoms" in data:  # ragged: frame f holds atoms first[f]:first[f + 1]
+        data = data.load()
+        first = np.concatenate([[0], np.cumsum(data.n_atoms.values)])
+        frame_data = (data.isel(frame=f, atom=slice(first[f], first[f + 1])) for f in frame_ids)
+    else:
+        selection = data.isel(frame=frame_ids).load()
+        frame_data = (selection.isel(frame=k) for k in range(len(frame_ids)))
     result = []
-    for f in range(selection.sizes["frame"]):
-        frame = selection.isel(frame=f)
+    for frame in frame_data:
         atoms = Atoms(numbers=frame.atomic_number.values, positions=frame.positions.values, cell=frame.cell.values,
                       pbc=frame.pbc.values, masses=frame.mass.values)
         if "velocities" in frame:

@@ -10,10 +10,17 @@ time ×0.001 → ps). Read it with :func:`lesdistill.md.reader.read_trajectory`,
 Frames are appended by opening, writing and closing the file, so other processes can read the frames
 written so far at any time (classic netCDF, no HDF5 locking). Batches in memory are dicts of arrays with a
 leading frame axis keyed by the names in ``FRAME_VARIABLES``.
+
+Ragged layout (labelled sets whose frames differ in size or composition, e.g. a user's DFT set): ``atom``
+counts the atoms of all frames one after another, per-atom variables (coordinates, forces, atom_types,
+masses, teacher_charges) have dims (atom, …) without ``frame``, and ``n_atoms`` (frame) says how many atoms
+each frame holds, in order: CF's contiguous ragged array (``n_atoms:sample_dimension = "atom"``). It is not
+an AMBER trajectory (``Conventions`` says so); MD never writes it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import netCDF4
@@ -57,55 +64,79 @@ DESCRIPTIONS = {
 }
 
 
-def create_trajectory(path: Path, atoms: Atoms, variables: list[str], attrs: dict[str, str]) -> None:
-    """Write an empty trajectory for ``atoms`` holding ``variables`` (keys of FRAME_VARIABLES), atomically."""
+def create_trajectory(path: Path, atoms: Atoms | Sequence[Atoms], variables: list[str], attrs: dict[str, str]) -> None:
+    """Write an empty trajectory holding ``variables`` (keys of FRAME_VARIABLES), atomically: for ``atoms``
+    (one structure: every frame holds its atoms), or in the ragged layout for a sequence of frames (each
+    with its own atoms, in the order they will be appended)."""
     path = Path(path)
+    ragged = not isinstance(atoms, Atoms)
+    template = atoms[0] if ragged else atoms
+    numbers = np.concatenate([frame.numbers for frame in atoms]) if ragged else atoms.numbers
+    masses = np.concatenate([frame.get_masses() for frame in atoms]) if ragged else atoms.get_masses()
+    conventions = ({"Conventions": "CF-1.8", "layout": "ragged"} if ragged
+                   else {"Conventions": "AMBER", "ConventionVersion": "1.0"})
     with atomic_path(path) as tmp:
         with netCDF4.Dataset(tmp, "w", format=FORMAT) as nc:
             nc.setncatts({"title": "lesdistill MD trajectory", "application": "lesdistill",
-                          "program": "lesdistill.md", "Conventions": "AMBER", "ConventionVersion": "1.0", **attrs})
-            for name, size in (("frame", None), ("atom", len(atoms)), ("spatial", 3), ("cell_spatial", 3),
+                          "program": "lesdistill.md", **conventions, **attrs})
+            for name, size in (("frame", None), ("atom", len(numbers)), ("spatial", 3), ("cell_spatial", 3),
                                ("cell_angular", 3), ("label", 5), ("voigt", 6)):
                 nc.createDimension(name, size)
             _char_variable(nc, "spatial", ("spatial",), ["x", "y", "z"])
             _char_variable(nc, "cell_spatial", ("cell_spatial",), ["a", "b", "c"])
             _char_variable(nc, "cell_angular", ("cell_angular", "label"), [list("alpha"), list("beta "), list("gamma")])
             atom_types = nc.createVariable("atom_types", "i4", ("atom",))
-            atom_types[:] = atoms.numbers
+            atom_types[:] = numbers
             atom_types.long_name = "atomic numbers"
-            masses = nc.createVariable("masses", "f8", ("atom",))
-            masses[:] = atoms.get_masses()
-            masses.units = "dalton"
+            mass = nc.createVariable("masses", "f8", ("atom",))
+            mass[:] = masses
+            mass.units = "dalton"
             pbc = nc.createVariable("pbc", "i4", ("spatial",))
-            pbc[:] = atoms.pbc.astype(np.int32)
+            pbc[:] = template.pbc.astype(np.int32)
+            if ragged:
+                count = nc.createVariable("n_atoms", "i4", ("frame",))
+                count.sample_dimension = "atom"
+                count.long_name = "atoms of each frame, stored one frame after another along atom"
             wall_time = nc.createVariable("wall_time_s", "f8", ())
             wall_time.units = "s"
             wall_time.long_name = "wall time of the finished run, restarts included"
             wall_time.assignValue(0.0)
             for name in variables:
                 disk, dims, unit, scale, dtype = FRAME_VARIABLES[name]
-                variable = nc.createVariable(disk, dtype, ("frame", *dims))
+                frame_dims = dims if ragged and "atom" in dims else ("frame", *dims)
+                variable = nc.createVariable(disk, dtype, frame_dims)
                 variable.set_auto_maskandscale(False)
                 variable.units = unit
                 if scale is not None:
                     variable.scale_factor = scale
                 if disk in DESCRIPTIONS:
                     variable.long_name = DESCRIPTIONS[disk]
-            if atoms.pbc.any():  # AMBER readers take these as the periodic box
+            if template.pbc.any():  # AMBER readers take these as the periodic box
                 for name, dim, unit in (("cell_lengths", "cell_spatial", "angstrom"),
                                         ("cell_angles", "cell_angular", "degree")):
                     nc.createVariable(name, "f8", ("frame", dim)).units = unit
 
 
-def append_frames(path: Path, start: int, batch: dict[str, np.ndarray]) -> None:
-    """Write ``batch`` as frames ``start, start+1, …`` (overwriting any already there), close and fsync."""
+def append_frames(path: Path, start: int, batch: dict[str, Sequence[np.ndarray]]) -> None:
+    """Write ``batch`` as frames ``start, start+1, …`` (overwriting any already there), close and fsync.
+    In the ragged layout a per-atom entry is one array per frame, each as long as that frame."""
     if not batch:
         return
     stop = start + len(batch["step"])
     with netCDF4.Dataset(path, "a") as nc:
         nc.set_auto_maskandscale(False)
+        ragged = "n_atoms" in nc.variables
+        if ragged:
+            counts = [len(forces) for forces in batch["forces"]]
+            first = int(np.sum(nc["n_atoms"][:start])) if start else 0
+            atoms = slice(first, first + sum(counts))
+            nc["n_atoms"][start:stop] = counts
         for name, values in batch.items():
-            nc[FRAME_VARIABLES[name][0]][start:stop] = values
+            disk, dims = FRAME_VARIABLES[name][:2]
+            if ragged and "atom" in dims:
+                nc[disk][atoms] = np.concatenate(list(values))
+            else:
+                nc[disk][start:stop] = np.asarray(values)
         if "cell_lengths" in nc.variables:
             cellpar = np.array([cell_to_cellpar(cell) for cell in batch["cell"]])
             nc["cell_lengths"][start:stop] = cellpar[:, :3]

@@ -8,7 +8,7 @@ from ..autodiff import energy_forces_stress
 
 
 def predict(model, batch: dict[str, torch.Tensor], create_graph: bool, with_stress: bool) -> dict[str, torch.Tensor]:
-    """Energies (B,), forces (B·N, 3) and, when asked, stress (B, 3, 3) of ``batch``."""
+    """Energies (B,), forces (atoms of the batch, 3) and, when asked, stress (B, 3, 3) of ``batch``."""
     numbers, index, cells = batch["numbers"], batch["batch"], batch["cells"]
     if cells is None or not with_stress:
         positions = batch["positions"].detach().requires_grad_(True)

@@ -13,7 +13,8 @@ import xarray as xr
 from lesdistill import StudentCalculator
 from lesdistill.cli import main
 from lesdistill.label import label_frames
-from lesdistill.md.reader import read_trajectory
+from lesdistill.evaluation.errors import dataset_errors
+from lesdistill.md.reader import read_trajectory, to_atoms
 from lesdistill.models.student import Student, save_student
 from lesdistill.teachers import load_teacher, resolve
 
@@ -98,6 +99,30 @@ def test_evaluate_equals_a_direct_recomputation_and_states_the_offset(cell, tmp_
         float(teacher.energy_rmse_offset_removed_mev_atom), rel=1e-6)
     assert float(dft.forces_rmse_mev_a) == pytest.approx(float(teacher.forces_rmse_mev_a), rel=1e-8)
     assert np.isnan(float(dft.stress_rmse_mev_a3))
+
+
+def test_evaluate_on_frames_of_different_sizes_equals_a_direct_recomputation(cell, tmp_path):
+    """A user's set of 21- and 24-atom frames (the ragged label layout): every frame scored with its own size."""
+    folder, _, student = cell
+    frames = ase.io.read(folder / "frames.extxyz", index=":")
+    ase.io.write(tmp_path / "mixed.extxyz", [a if i % 2 else a[:-3] for i, a in enumerate(frames)], format="extxyz")
+    labels = label_frames(tmp_path / "mixed.extxyz", resolve("spcfw"), tmp_path / "labels.nc",
+                          validation_fraction=0.1, test_fraction=0.4)
+    test = [atoms for atoms in to_atoms(labels) if atoms.info["split"] == 2]
+    assert {len(atoms) for atoms in test} == {21, 24}
+    energy, forces = [], []
+    for atoms in test:
+        trial = atoms.copy()
+        trial.calc = StudentCalculator(student)
+        energy.append((trial.get_potential_energy() - atoms.get_potential_energy()) / len(atoms))
+        forces.append(trial.get_forces() - atoms.get_forces())
+    energy, forces = np.array(energy), np.concatenate(forces)
+    errors = dataset_errors(student, labels, chunk=3)
+    assert errors.n_frames == len(test)
+    assert errors.energy_rmse_mev_atom == pytest.approx(1e3 * np.sqrt(np.mean(energy**2)), rel=1e-8)
+    assert errors.forces_rmse_mev_a == pytest.approx(1e3 * np.sqrt(np.mean(forces**2)), rel=1e-8)
+    hydrogen = forces[np.concatenate([atoms.numbers for atoms in test]) == 1]
+    assert errors.forces_mae_element_mev_a["H"] == pytest.approx(1e3 * np.mean(np.abs(hydrogen)), rel=1e-8)
 
 
 def test_evaluate_refuses_a_bad_output_name_in_one_line(cell, tmp_path, capsys):

@@ -139,14 +139,18 @@ def files(tmp_path_factory) -> dict[str, Path]:
     ase.io.write(f["bad_split"], frames)
     f["no_energy"] = d / "no_energy.extxyz"
     ase.io.write(f["no_energy"], [ase.io.read(f["water"])] * 3)
-    f["other_atoms"] = d / "other_atoms.extxyz"
-    fewer = []
-    for atoms in ase.io.read(_labelled_extxyz(f["other_atoms"], f["water"]), index=":"):
-        energy, forces = atoms.get_potential_energy(), atoms.get_forces()[:-3]
-        atoms = atoms[:-3]  # one water fewer
-        atoms.calc = SinglePointCalculator(atoms, energy=energy, forces=forces)
-        fewer.append(atoms)
-    ase.io.write(f["other_atoms"], fewer)
+    f["open_molecules"] = d / "open_molecules.extxyz"
+    molecules = []
+    for atoms in ase.io.read(_labelled_extxyz(f["open_molecules"], f["water"]), index=":"):
+        energy, forces = atoms.get_potential_energy(), atoms.get_forces()[:3]
+        atoms = atoms[:3]  # one water, not periodic
+        atoms.pbc, atoms.cell = False, None
+        atoms.calc = SinglePointCalculator(atoms, energy=energy / 8, forces=forces)
+        molecules.append(atoms)
+    ase.io.write(f["open_molecules"], molecules)
+    f["mixed_periodicity"] = d / "mixed_periodicity.extxyz"
+    ase.io.write(f["mixed_periodicity"], ase.io.read(_labelled_extxyz(d / "boxes.extxyz", f["water"]), index=":3")
+                 + molecules[:2])
     f["inf_force_nc"] = d / "inf_force.nc"
     shutil.copy(f["labels"], f["inf_force_nc"])
     with netCDF4.Dataset(f["inf_force_nc"], "a") as nc:
@@ -261,8 +265,10 @@ CASES = {
                                       "needs an energy and forces"),
     "train_trajectory_without_split": (["train", "{md}", "--model", "{model}", "-o", "{out}"], "lacks split"),
     "train_unknown_split_name": (["train", "{bad_split}", "--model", "{model}", "-o", "{out}"], "split must be one of"),
-    "train_datasets_of_other_atoms": (["train", "{labels}", "{other_atoms}", "--model", "{model}", "-o", "{out}"],
-                                      "holds other atoms"),
+    "train_datasets_of_other_periodicity": (["train", "{labels}", "{open_molecules}", "--model", "{model}", "-o",
+                                             "{out}"], "open_molecules.extxyz is not periodic"),
+    "train_set_mixing_periodicity": (["train", "{mixed_periodicity}", "--model", "{model}", "-o", "{out}"],
+                                     "mix periodic and non-periodic"),
     "train_missing_dataset": (["train", "{dir}/none.nc", "--model", "{model}", "-o", "{out}"], "does not exist"),
     # students
     "response_student_version_string": (["response", "{md}", "--student", "{student_string_version}", "-o", "{out}"],

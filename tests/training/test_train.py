@@ -15,7 +15,7 @@ from lesdistill.systems import water_box
 from lesdistill.teachers import resolve
 from lesdistill.training import TrainSettings, load_train_settings, train
 from lesdistill.training import trainer as trainer_module
-from lesdistill.training.data import fit_element_energies, load_datasets, load_frames
+from lesdistill.training.data import Frames, fit_element_energies, load_datasets, load_frames
 
 from ..helpers import write_perturbed_waters
 
@@ -45,7 +45,7 @@ def settings(**changes) -> TrainSettings:
 def test_element_energies_reproduce_the_mean_energy(dataset):
     frames = load_frames(dataset)
     e0 = fit_element_energies(frames, frames.indices("train"))
-    total = sum(e0[int(z)] for z in frames.numbers)
+    total = sum(e0[int(z)] for z in frames.numbers[frames.atom_indices([0])])
     assert total == pytest.approx(float(frames.energy[frames.indices("train")].mean()), rel=1e-10)
 
 
@@ -132,18 +132,53 @@ def test_several_datasets_train_together_each_keeping_its_split(dataset, tmp_pat
     first, second, both = load_frames(dataset), load_frames(more), load_datasets([dataset, more])
     assert len(both) == len(first) + len(second) == 21
     assert np.array_equal(both.split, np.concatenate([first.split, second.split]))
-    assert torch.equal(both.forces[len(first):], second.forces) and len(both.indices("test")) == 2
+    assert torch.equal(both.forces[both.atom_indices(range(len(first), len(both)))], second.forces)
+    assert len(both.indices("test")) == 2
     trainer = trainer_module.Trainer([dataset, more], MODEL, settings(), tmp_path / "student.pt")
     assert len(trainer.train_idx) == 12 + 4 and str(more) in trainer.dataset_names
     trainer.save_checkpoint()
     with pytest.raises(ValueError, match="another training run"):  # a label set more or less is another run
         trainer_module.Trainer(dataset, MODEL, settings(), tmp_path / "student.pt").resume()
     other = write_perturbed_waters(tmp_path / "other.extxyz", 3, seed=2, scale=0.05, box_seed=6)
-    ase.io.write(other, [a[:-3] for a in ase.io.read(other, index=":")])  # one water fewer
+    ase.io.write(other, [a[:-3] for a in ase.io.read(other, index=":")])  # one water fewer: trained together
     other_labels = label_frames(other, resolve("spcfw"), tmp_path / "other.nc", validation_fraction=0.0,
                                 test_fraction=0.0)
-    with pytest.raises(ValueError, match="other.nc holds other atoms"):
-        load_datasets([dataset, other_labels])
+    assert list(load_datasets([dataset, other_labels]).n_atoms) == [24] * 16 + [21] * 3
+    molecule = tmp_path / "molecule.extxyz"
+    water = ase.io.read(frames, index="0")[:3]
+    water.pbc, water.cell = False, None
+    ase.io.write(molecule, [water, water], format="extxyz")
+    with pytest.raises(ValueError, match="molecule.nc is not periodic"):
+        load_datasets([dataset, label_frames(molecule, resolve("spcfw"), tmp_path / "molecule.nc",
+                                             validation_fraction=0.0, test_fraction=0.0)])
+
+
+def test_frames_of_several_compositions_fix_every_element_energy():
+    """E = Σ_Z n_Z·E0_Z exactly over H2O, H2, O2 and HO frames: the least-squares E0s are the true ones."""
+    e0 = {1: -13.6, 8: -432.1}
+    formulas = [[8, 1, 1], [1, 1], [8, 8], [8, 1], [8, 1, 1]]
+    numbers = np.concatenate(formulas)
+    frames = Frames(positions=torch.rand(len(numbers), 3) * 5, cells=torch.eye(3).repeat(5, 1, 1) * 10,
+                    numbers=torch.tensor(numbers), energy=torch.tensor([sum(e0[z] for z in f) for f in formulas], dtype=torch.float64),
+                    forces=torch.zeros(len(numbers), 3), stress=None, split=np.zeros(5, dtype=int), periodic=True,
+                    n_atoms=np.array([len(f) for f in formulas]))
+    fitted = fit_element_energies(frames, np.arange(5))
+    assert fitted == pytest.approx(e0, abs=1e-9)
+    batch = frames.batch([3, 1])  # frames in any order keep their own atoms
+    assert batch["numbers"].tolist() == [8, 1, 1, 1] and batch["batch"].tolist() == [0, 0, 1, 1]
+    assert torch.equal(batch["positions"], frames.positions[[7, 8, 3, 4]])
+    assert batch["n_atoms"].tolist() == [2.0, 2.0]
+
+
+def test_a_set_of_mixed_sizes_trains(dataset, tmp_path):
+    """The teacher labels (24-atom frames) with a ragged set of 21- and 24-atom frames."""
+    frames = write_perturbed_waters(tmp_path / "frames.extxyz", 8, seed=4, scale=0.05, box_seed=5)
+    ase.io.write(frames, [a if i % 2 else a[:-3] for i, a in enumerate(ase.io.read(frames, index=":"))])
+    mixed = label_frames(frames, resolve("spcfw"), tmp_path / "mixed.nc", validation_fraction=0.125, test_fraction=0.0)
+    output = train([dataset, mixed], MODEL, settings(epochs=3), tmp_path / "student.pt")
+    metrics = np.genfromtxt(tmp_path / "student.metrics.csv", delimiter=",", names=True)
+    assert metrics["validation_forces_rmse_mev_a"][-1] < metrics["validation_forces_rmse_mev_a"][0]
+    assert load_student(output) is not None
 
 
 def test_bad_settings_and_files_are_named(tmp_path):
