@@ -10,6 +10,7 @@ STACKS := fairchem orb pet sevenn so3lr
 V1 := .venv-fairchem-v1
 
 .PHONY: demo test test-fast test-gpu test-slurm test-teachers test-teachers-v1 benchmark benchmark-gpu benchmark-distill \
+	benchmark-teacher-bec \
 	clean-results env-mace env-base env-fairchem-v1 $(STACKS:%=env-%)
 
 # base stack: lesdistill, its tests, and the teachers that share it (CHGNet, tblite, MACE)
@@ -90,6 +91,10 @@ benchmark-distill: $(BIN)/.installed $(SEVENN_VENV)/bin/.installed
 	$(DISTILL) --train-only --students mace --threads 1 & mace=$$!; \
 	$(DISTILL) --train-only --students cace --threads 1 && wait $$mace
 	LESDISTILL_SEVENN_PYTHON="$(abspath $(SEVENN_VENV))/bin/python" $(DISTILL)
+
+## benchmark-teacher-bec: SO3LR → CACE-LES student on water, its BECs against SO3LR's own (~30 min; benchmarks/results/teacher_bec_so3lr/)
+benchmark-teacher-bec: $(BIN)/.installed .venv-so3lr/bin/.installed
+	PATH="$(abspath $(BIN)):$$PATH" CORES=$(CORES) bash benchmarks/teacher_bec_so3lr.sh .venv-so3lr/bin/python
 
 clean-results:
 	rm -rf results logs .snakemake

@@ -13,8 +13,8 @@ from .teachers import TeacherUnavailableError
 
 #: command name → module in lesdistill.commands, in the order of ``lesdistill --help``
 COMMANDS = {"build-system": "build_system", "teachers": "teachers", "relax": "relax", "md": "md", "label": "label",
-            "train": "train", "gate": "gate", "evaluate": "evaluate", "response": "response", "ir": "ir",
-            "electrostatics": "electrostatics", "figures": "figures"}
+            "teacher-bec": "teacher_bec", "train": "train", "gate": "gate", "evaluate": "evaluate",
+            "response": "response", "ir": "ir", "electrostatics": "electrostatics", "figures": "figures"}
 
 
 #: Failures caused by the input (files, options, environment): one line on stderr and exit code 2.

@@ -26,6 +26,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     parser.add_argument("--bec-reference", type=Path, default=None,
                         help="extxyz whose frames carry a per-atom BEC array (9 components Z[α,β] row-major, e, "
                              "physical): R², RMSE (all, diagonal, off-diagonal) and per-element isotropic means")
+    parser.add_argument("--teacher-bec", type=Path, default=None,
+                        help="the teacher's own BECs (`lesdistill teacher-bec` extxyz): the same parity against the "
+                             "student's LES BECs (ε∞ = 1: the teacher's charges enter its energy unscreened)")
     parser.add_argument("--epsilon-inf", type=float, default=None,
                         help="ε∞ of the system: the student's physical BEC is √ε∞ × its LES BEC (with --bec-reference)")
     add_device_option(parser, "the student's predictions")
@@ -44,7 +47,7 @@ def made_from(args: argparse.Namespace) -> MadeFrom:
     if args.bec_reference is not None and args.epsilon_inf is None:
         raise ValueError("--bec-reference needs --epsilon-inf (the system's ε∞)")
     check_options(args, SystemSection, {"epsilon_inf": "epsilon_inf"})
-    made = made_from_args(args, NAME, ("student", "labels", "dft", "bec_reference"))
+    made = made_from_args(args, NAME, ("student", "labels", "dft", "bec_reference", "teacher_bec"))
     return MadeFrom(made.command, made.output, made.inputs, made.settings, (args.output.with_suffix(".json"),))
 
 
@@ -57,9 +60,11 @@ def run(args: argparse.Namespace) -> None:
               f"meV/atom ({errors.energy_rmse_offset_removed_mev_atom:.2f} without the offset "
               f"{errors.energy_offset_mev_atom:+.2f}), forces RMSE {errors.forces_rmse_mev_a:.1f} meV/Å")
     bec = compare_becs(args.student, args.bec_reference, args.epsilon_inf, args.device) if args.bec_reference else None
-    if bec is not None:
-        parity = bec.parity
-        print(f"BEC vs {args.bec_reference} ({parity.n_atoms} atoms, √ε∞ applied): R² {parity.r2:.3f}, RMSE "
-              f"{parity.rmse_e:.3f} e (diagonal {parity.rmse_diagonal_e:.3f}, off-diagonal {parity.rmse_offdiagonal_e:.3f})")
-    for path in write_metrics(metrics, str(args.student), args.output, bec, str(resolve_device(args.device))):
+    teacher_bec = compare_becs(args.student, args.teacher_bec, 1.0, args.device) if args.teacher_bec else None
+    for comparison, source, scaling in ((bec, args.bec_reference, "√ε∞ applied"), (teacher_bec, args.teacher_bec, "ε∞ = 1")):
+        if comparison is not None:
+            parity = comparison.parity
+            print(f"BEC vs {source} ({parity.n_atoms} atoms, {scaling}): R² {parity.r2:.3f}, RMSE {parity.rmse_e:.3f} e "
+                  f"(diagonal {parity.rmse_diagonal_e:.3f}, off-diagonal {parity.rmse_offdiagonal_e:.3f})")
+    for path in write_metrics(metrics, str(args.student), args.output, bec, str(resolve_device(args.device)), teacher_bec):
         print(f"wrote {path}")

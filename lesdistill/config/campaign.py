@@ -31,22 +31,22 @@ from ..training.settings import TrainSettings
 from .checks import campaign_problems, raise_problems, teacher_problems
 from .fields import ExistingFile, Section, set_fields
 from .stages import (MD_STAGES, FiguresConfig, FinetuneConfig, IRConfig, IterativeConfig, LabellingConfig,
-                     ResponseConfig, SamplingConfig)
+                     ResponseConfig, SamplingConfig, TeacherBecConfig)
 from .student import CaceStudent, MaceStudent, StudentConfig
 from .systems import QualityOverrides, SystemConfig, SystemName, SystemSection
 from .teachers import TeacherId, TeacherOverride, teacher_catalog
 
 #: the workflow rules that compute (each passes --device); the first four run a teacher
-COMPUTE_STAGES = ("relax", "sample", "label", "relabel", "train", "finetune", "explore", "retrain", "student_md",
+COMPUTE_STAGES = ("relax", "sample", "label", "relabel", "teacher_bec", "train", "finetune", "explore", "retrain", "student_md",
                   "gate", "evaluate", "response", "electrostatics")
-TEACHER_STAGES = COMPUTE_STAGES[:4]
+TEACHER_STAGES = COMPUTE_STAGES[:5]
 Device = Annotated[str, Field(pattern=DEVICE_PATTERN, description="auto, cpu, cuda or cuda:N")]
 #: settings file of each stage → the wildcards it needs besides ``system`` (None: campaign-wide, no system).
 #: Files: results/settings/<system>/<stage>.yaml, …/<stage><round>.yaml, …/finetune-<variant>.yaml,
 #: …/learning_curve-<size>.yaml, results/settings/<stage>.yaml for the campaign-wide ones.
 SETTINGS_STAGES: dict[str, tuple[str, ...] | None] = {
     "build_system": (), "relax": (), "sampling_md": (), "label": (), "model": (), "training": (), "quality": (),
-    "student_md": (), "evaluate": (), "response": (), "ir": (), "electrostatics": (), "iteration": (),
+    "student_md": (), "teacher_bec": (), "evaluate": (), "response": (), "ir": (), "electrostatics": (), "iteration": (),
     "explore_md": ("round",), "relabel": ("round",), "finetune": ("variant",), "learning_curve": ("size",),
     "catalog": None, "figures": None}
 
@@ -75,6 +75,7 @@ class CampaignConfig(Section):
     response: ResponseConfig = Field(default_factory=ResponseConfig)
     ir: IRConfig = Field(default_factory=IRConfig)
     iterative: IterativeConfig = Field(default_factory=IterativeConfig)
+    teacher_bec: TeacherBecConfig = Field(default_factory=TeacherBecConfig)
     quality: QualityOverrides = Field(default_factory=QualityOverrides, description="quality gate after "
                                       "training, each iterative round and fine-tuning: thresholds over the "
                                       "per-system defaults (water: forces 60 meV/Å, energy 5 meV/atom)")
@@ -117,6 +118,8 @@ class CampaignConfig(Section):
             return self.iteration_label_split(round_)
         if stage == "model":
             return self.student_model(system, atomic_numbers)
+        if stage == "teacher_bec":
+            return {"split": "test", "max_frames": self.teacher_bec.frames, "step": self.teacher_bec.step_A}
         if stage == "evaluate":
             return {"epsilon_inf": entry.epsilon_inf}
         if stage == "electrostatics":
@@ -134,6 +137,10 @@ class CampaignConfig(Section):
                  "quality": lambda: self.quality_settings(system),
                  "ir": lambda: self.ir_settings(system)}[stage]()
         return model.model_dump(mode="json")
+
+    def has_teacher_becs(self, teacher: str) -> bool:
+        """Whether ``teacher``'s cells get teacher BECs: it has a charge model and ``teacher_bec.frames`` > 0."""
+        return self.teacher_bec.frames > 0 and self.catalog()[teacher].charge_model
 
     def device_for(self, stage: str, teacher: str | None = None) -> str:
         """The ``--device`` of ``stage``'s jobs: ``devices.<stage>``, else ``device``; ``cpu`` for the

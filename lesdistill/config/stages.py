@@ -126,6 +126,15 @@ class FinetuneConfig(Section):
                              "compared with")
 
 
+class TeacherBecConfig(Section):
+    """Born effective charges of the teachers that have their own charge model (SO3LR, GFN-xTB, SPC/Fw;
+    ``charge_model`` in the catalog) on each cell's test frames: the reference of its teacher-BEC parity."""
+
+    frames: int = Field(2, ge=0, description="test frames evaluated per cell (0: no teacher BECs); by autograd "
+                        "(SO3LR) one pass per frame, by central differences (GFN-xTB, SPC/Fw) 6 × atoms teacher calls")
+    step_A: float = Field(1e-3, gt=0, le=0.05, description="finite-difference step of the charge derivatives (Å)")
+
+
 class ResponseConfig(Section):
     """BECs and the dipole current along the student trajectory."""
 

@@ -37,7 +37,8 @@ DIRECT_FIT_CHAIN = (("direct_fit", "student.pt"), ("evaluate", "metrics.nc"))
 DIRECT_FIT = "dft-direct"
 FIXED_COLUMNS = ("system", "teacher", "student", "level_of_theory", "training_set", "family", "status",
                  "test_forces_rmse_mev_a", "test_energy_rmse_mev_atom", "dft_forces_rmse_mev_a",
-                 "dft_energy_rmse_offset_removed_mev_atom", "bec_r2", "bec_rmse_e", "md_speedup")
+                 "dft_energy_rmse_offset_removed_mev_atom", "bec_r2", "bec_rmse_e", "teacher_bec_r2",
+                 "teacher_bec_rmse_e", "md_speedup")
 
 
 @dataclass(frozen=True)
@@ -116,8 +117,10 @@ def cell_row(info: CellInfo, results: Path, logs: Path) -> dict[str, object]:
                    test_energy_rmse_mev_atom=teacher.get("energy_rmse_mev_atom"),
                    dft_forces_rmse_mev_a=dft.get("forces_rmse_mev_a"),
                    dft_energy_rmse_offset_removed_mev_atom=dft.get("energy_rmse_offset_removed_mev_atom"))
-        if "bec_parity" in document:
-            row.update(bec_r2=document["bec_parity"]["r2"], bec_rmse_e=document["bec_parity"]["rmse_e"])
+        for prefix in ("bec", "teacher_bec"):
+            if f"{prefix}_parity" in document:
+                parity = document[f"{prefix}_parity"]
+                row.update({f"{prefix}_r2": parity["r2"], f"{prefix}_rmse_e": parity["rmse_e"]})
     if (cell / "ir.nc").is_file():
         with xr.open_dataset(cell / "ir.nc") as ir:
             for index, band in enumerate(ir.band.values):

@@ -23,6 +23,15 @@ def _value(row: Mapping, key: str) -> float:
     return math.nan if value is None or value == "" else float(value)
 
 
+#: BEC parity prefix → (summary panel label, parity figure title, its student axis label)
+BEC_REFERENCES = {
+    "bec": ("BEC R² vs reference", "BEC parity",
+            r"student $Z^*_{i,\alpha\beta}$ (e, $\sqrt{\epsilon_\infty}$ applied)"),
+    "teacher_bec": ("BEC R² vs the teacher's charges", "BEC parity with the teacher's charges",
+                    r"student LES $Z^*_{i,\alpha\beta}$ (e, $\epsilon_\infty$ = 1)"),
+}
+
+
 def _short(text: str, limit: int = 26) -> str:
     return text if len(text) <= limit else text[:limit - 1] + "…"
 
@@ -36,8 +45,9 @@ def summary_figure(rows: list[Mapping], system: str, output_stem: Path | str, *,
     shift_keys = [k for k in dict.fromkeys(k for row in part for k in row) if k.endswith("_shift_cm1")
                   and any(math.isfinite(_value(row, k)) for row in part)]
     panels = [("test_forces_rmse_mev_a", "test force RMSE vs teacher (meV/Å)")]
-    if any(math.isfinite(_value(row, "bec_r2")) for row in part):
-        panels.append(("bec_r2", "BEC R² vs reference"))
+    for key in ("bec_r2", "teacher_bec_r2"):
+        if any(math.isfinite(_value(row, key)) for row in part):
+            panels.append((key, BEC_REFERENCES[key.removesuffix("_r2")][0]))
     if shift_keys:
         panels.append(("shifts", "band shift vs experiment (cm⁻¹)"))
     labels = [f"{row['teacher']}" + (f" ({row['student']})" if row.get("student", "distilled") != "distilled" else "")
@@ -75,7 +85,8 @@ def summary_figure(rows: list[Mapping], system: str, output_stem: Path | str, *,
 
 
 #: metrics of the grouping figure: summary column → axis label
-GROUPED_METRICS = {"test_forces_rmse_mev_a": "test force RMSE (meV/Å)", "bec_r2": "BEC R² vs reference",
+GROUPED_METRICS = {"test_forces_rmse_mev_a": "test force RMSE (meV/Å)", "bec_r2": BEC_REFERENCES["bec"][0],
+                   "teacher_bec_r2": BEC_REFERENCES["teacher_bec"][0],
                    "spectral_distance_total": "spectral distance vs experiment", "stretch_shift_cm1":
                    "O–H stretch shift (cm⁻¹)"}
 #: groupings of the grouping figure: summary column → column title
@@ -154,9 +165,11 @@ def learning_curve_figure(errors: Mapping[str, Mapping[int, float]], full: Mappi
 
 
 def bec_parity_cells(metrics_files: Mapping[str, Path | str], system: str, output_stem: Path | str, *,
-                     formats: Iterable[str] = FORMATS, dpi: int = DPI) -> list[Path]:
-    """Student against reference BEC components of every teacher's student (``metrics.nc`` with BEC
-    parity, by teacher), y = x, R² and RMSE in the legend; a note when no cell has them yet."""
+                     prefix: str = "bec", formats: Iterable[str] = FORMATS, dpi: int = DPI) -> list[Path]:
+    """Student against reference BEC components of every teacher's student (``metrics.nc`` with the
+    parity variables ``<prefix>_*``, by teacher: ``bec`` against the system's reference, ``teacher_bec``
+    against each teacher's own), y = x, R² and RMSE in the legend; a note when no cell has them yet."""
+    _, title, student_label = BEC_REFERENCES[prefix]
     with style():
         figure = new_figure(4.2, 4.2)
         ax = figure.subplots()
@@ -165,11 +178,13 @@ def bec_parity_cells(metrics_files: Mapping[str, Path | str], system: str, outpu
             if not Path(path).is_file():
                 continue
             with xr.open_dataset(path) as metrics:
-                if "bec_student" not in metrics:
+                if f"{prefix}_student" not in metrics:
                     continue
-                student, reference = metrics.bec_student.values.ravel(), metrics.bec_reference.values.ravel()
+                student = metrics[f"{prefix}_student"].values.ravel()
+                reference = metrics[f"{prefix}_reference"].values.ravel()
                 ax.scatter(reference, student, s=6, alpha=0.5, color=color(index), edgecolors="none", rasterized=True,
-                           label=f"{teacher}: R² {float(metrics.bec_r2):.3f}, RMSE {float(metrics.bec_rmse_e):.3f} e")
+                           label=f"{teacher}: R² {float(metrics[f'{prefix}_r2']):.3f}, "
+                                 f"RMSE {float(metrics[f'{prefix}_rmse_e']):.3f} e")
             values += [student, reference]
         if values:
             low, high = float(np.min(np.concatenate(values))), float(np.max(np.concatenate(values)))
@@ -177,7 +192,8 @@ def bec_parity_cells(metrics_files: Mapping[str, Path | str], system: str, outpu
             ax.legend(loc="upper left", markerscale=2)
         else:
             ax.text(0.5, 0.5, "no cell has BECs yet", transform=ax.transAxes, ha="center")
-        ax.set_xlabel(r"reference $Z^*_{i,\alpha\beta}$ (e)")
-        ax.set_ylabel(r"student $Z^*_{i,\alpha\beta}$ (e, $\sqrt{\epsilon_\infty}$ applied)")
-        ax.set_title(f"{system}: BEC parity")
+        ax.set_xlabel(r"reference $Z^*_{i,\alpha\beta}$ (e)" if prefix == "bec"
+                      else r"teacher $Z^*_{i,\alpha\beta}$ from its charges (e)")
+        ax.set_ylabel(student_label)
+        ax.set_title(f"{system}: {title}")
         return save_figure(figure, output_stem, formats, dpi)

@@ -34,6 +34,8 @@ class TeacherSpec(BaseModel):
     task: str | None = Field(default=None, description="fairchem task: omol, omat, oc20, oc25, odac, omc")
     head: str | None = Field(default=None, description="MACE head of a multi-head model")
     modality: str | None = Field(default=None, description="SevenNet multi-fidelity modality")
+    charge_model: bool = Field(False, description="the teacher computes partial charges with its energy (SO3LR, "
+                               "GFN-xTB, SPC/Fw): its own BECs are a reference for the students' (teacher_bec)")
     level_of_theory: str = Field(description="reference electronic-structure level, e.g. PBE, ωB97M-V")
     training_set: str
     licence: str

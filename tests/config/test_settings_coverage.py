@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parents[2]
 #: :func:`workflow_view` (``systems`` for the data files, builder and charges read in common.smk).
 VIEWED = {"teacher_ids", "system_names", "cells", "systems", "finetune", "sampling_source", "teacher_override",
           "catalog", "catalog_entries", "iterative", "device_for", "gpus_for", "stage_settings", "finetune_settings",
-          "figures", "decomposition"}
+          "figures", "decomposition", "has_teacher_becs"}
 
 #: Leaves that are checks only: they reach no stage by design, and the reason why.
 CHECK_ONLY = {"n_atoms": "the expected atom count, checked against the builder's parameters at load time"}
@@ -50,6 +50,7 @@ def workflow_view(campaign: CampaignConfig) -> dict[str, Any]:
                     for stage in COMPUTE_STAGES for teacher in campaign.teacher_ids},
         "environments": {teacher: (campaign.teacher_override(teacher).model_dump(mode="json"),
                                    campaign.catalog()[teacher].env) for teacher in campaign.teacher_ids},
+        "teacher_becs": {teacher: campaign.has_teacher_becs(teacher) for teacher in campaign.teacher_ids},
     }
     for system in campaign.system_names:
         entry = campaign.systems[system]

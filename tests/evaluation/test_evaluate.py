@@ -192,6 +192,35 @@ def test_bec_parity_of_a_fixed_charge_student_equals_a_hand_computation(cell, tm
     assert (r2 > 0.8) if sign > 0 else (r2 < 0)  # sign-aware: the flipped student is far off
 
 
+def test_teacher_bec_parity_sits_next_to_the_dft_one_at_epsilon_one(cell, tmp_path, monkeypatch):
+    """SPC/Fw's own BECs (q·I) against a student with SPC/Fw's fixed charges: R² 1 at ε∞ = 1, while the
+    DFT parity of the same run keeps √ε∞."""
+    _, labels, student = cell
+
+    def fixed_charges(self, positions, numbers, cell, batch=None):
+        return torch.tensor([SPC_CHARGES[int(z)] for z in numbers], dtype=positions.dtype) + 0 * positions.sum()
+
+    monkeypatch.setattr(Student, "latent_charges", fixed_charges)
+    teacher = tmp_path / "teacher_bec.extxyz"
+    assert main(["teacher-bec", str(labels), "--teacher", "spcfw", "--max-frames", "2", "-o", str(teacher)]) == 0
+    write_bec_reference(tmp_path / "dft_bec.extxyz")
+    output = tmp_path / "metrics.nc"
+    assert main(["evaluate", str(student), "--labels", str(labels), "--bec-reference", str(tmp_path / "dft_bec.extxyz"),
+                 "--teacher-bec", str(teacher), "--epsilon-inf", "1.78", "-o", str(output)]) == 0
+    frames = ase.io.read(teacher, index=":")
+    numbers = np.concatenate([a.numbers for a in frames])
+    expected = np.array([SPC_CHARGES[z] * np.eye(3) for z in numbers])
+    with xr.open_dataset(output) as metrics:
+        np.testing.assert_allclose(metrics.teacher_bec_reference.values, expected, atol=1e-8)
+        np.testing.assert_allclose(metrics.teacher_bec_student.values, expected, atol=1e-10)
+        assert float(metrics.teacher_bec_r2) == pytest.approx(1.0, abs=1e-12)
+        assert float(metrics.teacher_bec_iso_mean_student_e.sel(teacher_bec_element="O")) == pytest.approx(-0.82)
+        assert float(metrics.bec_iso_mean_student_e.sel(bec_element="O")) == pytest.approx(np.sqrt(1.78) * -0.82)
+    document = json.loads(output.with_suffix(".json").read_text())
+    assert document["teacher_bec_parity"]["epsilon_inf"] == 1.0 and document["bec_parity"]["epsilon_inf"] == 1.78
+    assert document["teacher_bec_parity"]["n_atoms"] == len(numbers) == 48
+
+
 def test_a_bec_reference_without_bec_is_named(cell, tmp_path, capsys):
     _, labels, student = cell
     frames = write_perturbed_waters(tmp_path / "plain.extxyz", 1, seed=1, scale=0.0, box_seed=1)

@@ -46,3 +46,18 @@ def test_label_stores_teacher_charges(tmp_path):
     data = label_two_frames("so3lr", tmp_path)
     charges = data.teacher_charges.values
     assert charges.shape == (2, 24) and np.abs(charges.sum(axis=1)).max() < 1e-3
+
+
+def test_autograd_becs_equal_finite_differences_of_the_charges(so3lr):
+    """The adapter's charges as a torch function of positions (autograd, charge flux included) against
+    central differences of the calculator's reported charges through the same formula."""
+    from lesdistill.teacher_bec import becs_from_jacobian, charge_jacobian, teacher_becs
+    from lesdistill.teachers import resolve
+
+    box = water_box()
+    box.info.update(charge=0, spin=1)
+    autograd, charges, method = teacher_becs(box, so3lr, resolve("so3lr"))
+    assert method == "autograd" and np.allclose(charges, charges_of(box, so3lr), atol=1e-10)
+    reported, jacobian = charge_jacobian(box, so3lr, step=1e-3)
+    np.testing.assert_allclose(becs_from_jacobian(box, reported, jacobian), autograd, atol=2e-5)
+    assert np.abs(autograd - charges[:, None, None] * np.eye(3)).max() > 0.05  # charge flux is large

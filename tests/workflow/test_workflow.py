@@ -45,7 +45,8 @@ def test_demo_config_dry_run_plans_every_stage(tmp_path):
                  "electrostatics", "all"):
         assert rule in result.stdout
     assert job_count(result.stdout, "train") == 3 and job_count(result.stdout, "gate") == 3
-    assert job_count(result.stdout, "evaluate") == 3 and job_count(result.stdout, "total") == 44
+    assert job_count(result.stdout, "evaluate") == 3 and job_count(result.stdout, "teacher_bec") == 1
+    assert job_count(result.stdout, "total") == 46
 
 
 @pytest.mark.slow
@@ -65,7 +66,9 @@ def test_paper_campaign_dry_run_lists_every_cell_and_one_cell_builds_only_its_ch
                            "--printshellcmds", "--forceall")
     assert result.returncode == 0, result.stderr
     for stage in ("relax", "label", "train", "evaluate", "student_md", "response", "ir"):
-        assert job_count(result.stdout, stage) == 38, stage
+        assert job_count(result.stdout, stage) == 40, stage
+    # teachers with a charge model: water gfn1-xtb, gfn2-xtb, so3lr; HCl gfn2-xtb, so3lr
+    assert job_count(result.stdout, "teacher_bec") == 5
     # shared sampling: UMA-M OMol samples water, UMA-S OMol HCl, TiO2–water labels the SCAN frames
     assert job_count(result.stdout, "sample") == 2 and job_count(result.stdout, "finetune") == 12 * 5
     for stage in ("student_md", "response", "ir", "evaluate"):  # fine-tuned students are additional cells
@@ -76,12 +79,13 @@ def test_paper_campaign_dry_run_lists_every_cell_and_one_cell_builds_only_its_ch
     assert any("results/chgnet-0.3.0/tio2-water/finetune-f10/md.nc" in line for line in md)
     assert job_count(result.stdout, "direct_fit") == job_count(result.stdout, "evaluate_direct_fit") == 1
     labels = [line for line in result.stdout.splitlines() if " label " in line and "--teacher" in line]
-    assert sum("results/uma-m-omol/water/sample.nc" in line for line in labels) == 15
+    assert sum("results/uma-m-omol/water/sample.nc" in line for line in labels) == 16
     assert sum("data/tio2-water/scan_dft.extxyz" in line for line in labels) == 12
     evaluations = [line for line in result.stdout.splitlines() if "lesdistill evaluate" in line]
-    assert sum("--bec-reference data/water/dft_bec.extxyz --settings results/settings/water/evaluate.yaml" in line
-               for line in evaluations) == 15  # its ε∞ comes in the settings file
-    assert job_count(result.stdout, "train_subset") == job_count(result.stdout, "evaluate_subset") == 15 * 7
+    water = [line for line in evaluations if "--settings results/settings/water/evaluate.yaml" in line]
+    assert sum("--bec-reference data/water/dft_bec.extxyz" in line for line in water) == 16  # ε∞ in the settings
+    assert sum("--teacher-bec results/so3lr/water/teacher_bec.extxyz" in line for line in water) == 1
+    assert job_count(result.stdout, "train_subset") == job_count(result.stdout, "evaluate_subset") == 16 * 7
     assert sum("--dft data/tio2-water/scan_dft.extxyz" in line for line in evaluations) == 12 * (1 + 5) + 1  # + the direct fit
     assert job_count(result.stdout, "build_system") == 3
     one = run_snakemake(tmp_path, "--configfile", str(ROOT / "config" / "config.yaml"), "--dry-run",
@@ -111,7 +115,7 @@ def test_iterative_rounds_chain_student_md_relabelling_and_retraining(tmp_path):
     for stage in ("explore", "relabel", "retrain"):
         assert job_count(result.stdout, stage) == 2 * 3, stage
     assert job_count(result.stdout, "gate") == 3 * 3  # the first student and each round's
-    assert job_count(result.stdout, "total") == 44 + 3 * 6 + 2 * 3 + 2 + 2 + 1  # + two explore and two relabel settings, one iteration settings
+    assert job_count(result.stdout, "total") == 46 + 3 * 6 + 2 * 3 + 2 + 2 + 1  # + two explore and two relabel settings, one iteration settings
     cell = "results/chgnet-0.3.0/water"
     assert (f"lesdistill train {cell}/labels.nc {cell}/iteration1/labels.nc {cell}/iteration2/labels.nc "
             f"--init {cell}/iteration1/student.pt") in result.stdout
@@ -130,8 +134,10 @@ def planned_jobs(plan: str) -> list[tuple[str, str | None, str | None, int]]:
     return jobs
 
 
-COMPUTING_RULES = {"relax", "sample", "label", "relabel", "train", "explore", "retrain", "gate", "evaluate", "student_md",
-                   "response", "electrostatics"}
+COMPUTING_RULES = {"relax", "sample", "label", "relabel", "teacher_bec", "train", "explore", "retrain", "gate",
+                   "evaluate", "student_md", "response", "electrostatics"}
+#: the rules that run the teacher: CPU-only teachers (tblite) stay on the CPU whatever the device
+TEACHER_RULES = ("relax", "sample", "label", "relabel", "teacher_bec")
 
 
 @pytest.mark.slow
@@ -145,8 +151,8 @@ def test_every_computing_rule_passes_its_device_and_books_a_gpu_only_for_cuda(tm
     jobs = planned_jobs(result.stdout)
     assert {rule for rule, *_ in jobs} >= COMPUTING_RULES
     for rule, teacher, device, gpu in jobs:  # default: auto, resolved where each job runs; no GPU booked
-        expected = None if rule not in COMPUTING_RULES else "cpu" if teacher == "gfn1-xtb" and rule in (
-            "relax", "sample", "label", "relabel") else "auto"
+        expected = None if rule not in COMPUTING_RULES else "cpu" if teacher == "gfn1-xtb" and rule in TEACHER_RULES \
+            else "auto"
         assert (device, gpu) == (expected, 0), (rule, teacher)
 
     config.update(device="cuda", devices={"train": "cpu", "response": "cuda:1"})
@@ -156,7 +162,7 @@ def test_every_computing_rule_passes_its_device_and_books_a_gpu_only_for_cuda(tm
     for rule, teacher, device, gpu in planned_jobs(result.stdout):
         if rule not in COMPUTING_RULES:
             expected = (None, 0)
-        elif rule in ("relax", "sample", "label", "relabel") and teacher == "gfn1-xtb":
+        elif rule in TEACHER_RULES and teacher == "gfn1-xtb":
             expected = ("cpu", 0)  # tblite computes on the CPU only: no GPU booked for it
         else:
             device_of = {"train": "cpu", "response": "cuda:1"}.get(rule, "cuda")

@@ -117,6 +117,13 @@ def sampled_frames(wildcards):
     return f"results/{teacher if kind == 'teacher' else wildcards.teacher}/{wildcards.system}/sample.nc"
 
 
+def teacher_becs(wildcards):
+    """The teacher's own BECs on the cell's test frames, where the teacher has a charge model (else none)."""
+    if not CAMPAIGN.has_teacher_becs(wildcards.teacher):
+        return []
+    return [f"results/{wildcards.teacher}/{wildcards.system}/teacher_bec.extxyz"]
+
+
 def round_student(teacher, system, round_):
     """The student after iterative round ``round_`` (0: the first distillation)."""
     cell = f"results/{teacher}/{system}"

@@ -44,6 +44,7 @@ rule make_figures:
 # cell does not block it: run it after the campaign (`make demo` does: snakemake --keep-going, then
 # snakemake summary --forcerun summary). A failed cell's row names the stage and its log's last line.
 BEC_SYSTEMS = [s for s in SYSTEMS if BEC_REFERENCE[s]]
+TEACHER_BEC_SYSTEMS = list(dict.fromkeys(s for t, s in CAMPAIGN.cells() if CAMPAIGN.has_teacher_becs(t)))
 LEARNING_CURVE_SYSTEMS = [s for s in SYSTEMS if CAMPAIGN.systems[s].learning_curve]
 
 
@@ -54,11 +55,13 @@ rule summary:
         figures=[f"results/figures/summary{kind}_{s}.{f}" for kind in ("", "_groups") for s in SYSTEMS
                  for f in FIGURE_FORMATS]
         + [f"results/figures/bec_parity_{s}.{f}" for s in BEC_SYSTEMS for f in FIGURE_FORMATS]
+        + [f"results/figures/teacher_bec_parity_{s}.{f}" for s in TEACHER_BEC_SYSTEMS for f in FIGURE_FORMATS]
         + [f"results/figures/learning_curve_{s}.{f}" for s in LEARNING_CURVE_SYSTEMS for f in FIGURE_FORMATS],
     params:
         formats=FIGURE_FORMATS,
         dpi=CAMPAIGN.figures.dpi,
         bec_systems=BEC_SYSTEMS,
+        teacher_bec_systems=TEACHER_BEC_SYSTEMS,
         learning_curve_systems=LEARNING_CURVE_SYSTEMS,
         dft_systems=[s for s in SYSTEMS if DFT_DATA[s]],
         direct_fit_systems=DIRECT_FIT_SYSTEMS,

@@ -49,6 +49,7 @@ use rule evaluate as evaluate_finetuned with:
         labels="results/{teacher}/{system}/labels.nc",
         dft=dft_data,
         bec=lambda w: [BEC_REFERENCE[w.system]] if BEC_REFERENCE[w.system] else [],
+        teacher_bec=teacher_becs,
         settings="results/settings/{system}/evaluate.yaml",
     output:
         metrics=f"{VARIANT}/metrics.nc",

@@ -23,6 +23,7 @@ use rule evaluate as evaluate_subset with:
         labels="results/{teacher}/{system}/labels.nc",
         dft=[],
         bec=[],
+        teacher_bec=[],
         settings="results/settings/{system}/evaluate.yaml",
     output:
         metrics=f"{SUBSET}/metrics.nc",

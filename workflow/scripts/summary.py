@@ -52,7 +52,8 @@ for system in params.learning_curve_systems:
     full = {t: test_forces_rmse(Path(f"results/{t}/{system}/metrics.json")) for t in teachers}
     learning_curve_figure(curves, full, system, Path("results/figures") / f"learning_curve_{system}",
                           formats=params.formats, dpi=params.dpi)
-for system in params.bec_systems:
-    files = {t: f"results/{t}/{s}/metrics.nc" for t, s in campaign.cells() if s == system}
-    bec_parity_cells(files, system, Path("results/figures") / f"bec_parity_{system}", formats=params.formats,
-                     dpi=params.dpi)
+for prefix, systems in (("bec", params.bec_systems), ("teacher_bec", params.teacher_bec_systems)):
+    for system in systems:
+        files = {t: f"results/{t}/{s}/metrics.nc" for t, s in campaign.cells() if s == system}
+        bec_parity_cells(files, system, Path("results/figures") / f"{prefix}_parity_{system}", prefix=prefix,
+                         formats=params.formats, dpi=params.dpi)

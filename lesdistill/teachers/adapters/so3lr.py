@@ -2,13 +2,16 @@
 
 SO3LR adds long-range electrostatics and dispersion to a So3krates network; its calculator reports the
 model's partial charges as ``partial_charges``, exposed here also as ASE's ``charges`` (e), so labelling
-stores them as ``teacher_charges``.
+stores them as ``teacher_charges``. :func:`charges_of_positions` gives them as a torch function of the
+positions, for the teacher's Born effective charges by autograd (:mod:`lesdistill.teacher_bec`).
 """
 
 from __future__ import annotations
 
 from importlib import resources
 from pathlib import Path
+
+import torch
 
 from ..checkpoints import bundled_name, verify
 from ..spec import TeacherSpec
@@ -45,3 +48,14 @@ def load(spec: TeacherSpec, device: str):
             self.results["charges"] = self.results["partial_charges"]
 
     return SO3LRWithCharges(device=device, compute_stress=True, default_dtype="float64")
+
+
+def charges_of_positions(calculator, atoms):
+    """(positions (N, 3) Å requiring grad, partial charges (N,) e as a function of them): the mean over the
+    calculator's models, as its ``charges`` are. Uses the calculator's own graph construction
+    (``_atoms_to_batch``, so3krates-torch 0.2), the charge and spin in ``atoms.info`` included."""
+    data = calculator._atoms_to_batch(atoms).to_dict()
+    positions = data["positions"].requires_grad_(True)
+    charges = [model(dict(data), compute_force=False, compute_stress=False)["partial_charges"]
+               for model in calculator.models]
+    return positions, torch.stack(charges).mean(dim=0)
