@@ -5,7 +5,7 @@
 # (resumable: rerun to continue) and copies metrics, summary, the parity figure and the stage times to
 # benchmarks/results/teacher_bec_so3lr/.
 set -euo pipefail
-python=$(realpath "${1:?usage: $0 SO3LR_PYTHON}")
+python=$(cd "$(dirname "${1:?usage: $0 SO3LR_PYTHON}")" && pwd)/$(basename "$1")  # absolute, the venv's link kept
 root=$(pwd)
 work=results/benchmarks/teacher_bec_so3lr
 out=benchmarks/results/teacher_bec_so3lr

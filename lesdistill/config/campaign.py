@@ -15,10 +15,11 @@ stage's command reads it with ``--settings``; rules pass only files, wildcards a
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, ValidationInfo, field_validator, model_validator
+from pydantic import BaseModel, Field, ValidationInfo, field_validator, model_validator
 
 from ..device import DEVICE_PATTERN, is_cuda
 from ..md.settings import MDSettings
@@ -103,40 +104,33 @@ class CampaignConfig(Section):
         learning_curve, ``atomic_numbers`` for model."""
         if stage not in SETTINGS_STAGES:
             raise ValueError(f"unknown settings stage {stage!r}; known: {', '.join(SETTINGS_STAGES)}")
-        if stage == "catalog":
-            return self.catalog_entries()
-        if stage == "figures":
-            return self.figures.model_dump(mode="json")
-        entry = self.systems[system]
-        if stage == "build_system":
-            return entry.build_settings()
-        if stage == "relax":
-            return {"fmax": self.sampling.relax_fmax, "steps": self.sampling.relax_steps}
-        if stage == "label":
-            return self.label_split(system)
-        if stage == "relabel":
-            return self.iteration_label_split(round_)
-        if stage == "model":
-            return self.student_model(system, atomic_numbers)
-        if stage == "teacher_bec":
-            return {"split": "test", "max_frames": self.teacher_bec.frames, "step": self.teacher_bec.step_A}
-        if stage == "evaluate":
-            return {"epsilon_inf": entry.epsilon_inf}
-        if stage == "electrostatics":
-            return {"charges": entry.charges, "epsilon_inf": entry.epsilon_inf}
-        if stage == "response":
-            return {**self.response.model_dump(mode="json"), "epsilon_inf": entry.epsilon_inf,
-                    "groups": self.decomposition(system)}
-        model = {"sampling_md": lambda: self.md_settings(system, "sampling"),
-                 "student_md": lambda: self.md_settings(system, "student"),
-                 "explore_md": lambda: self.explore_md_settings(system, round_),
-                 "training": lambda: self.training_settings(system),
-                 "iteration": lambda: self.iteration_settings(system),
-                 "finetune": lambda: self.finetune_settings(system, variant),
-                 "learning_curve": lambda: self.learning_curve_settings(system, size),
-                 "quality": lambda: self.quality_settings(system),
-                 "ir": lambda: self.ir_settings(system)}[stage]()
-        return model.model_dump(mode="json")
+        entry = self.systems[system] if system is not None else None
+        resolvers: dict[str, Callable[[], BaseModel | dict[str, Any]]] = {
+            "catalog": self.catalog_entries,
+            "figures": lambda: self.figures,
+            "build_system": lambda: entry.build_settings(),
+            "relax": lambda: {"fmax": self.sampling.relax_fmax, "steps": self.sampling.relax_steps},
+            "sampling_md": lambda: self.md_settings(system, "sampling"),
+            "label": lambda: self.label_split(system),
+            "relabel": lambda: self.iteration_label_split(round_),
+            "teacher_bec": lambda: {"split": "test", "max_frames": self.teacher_bec.frames,
+                                    "step": self.teacher_bec.step_A},
+            "model": lambda: self.student_model(system, atomic_numbers),
+            "training": lambda: self.training_settings(system),
+            "iteration": lambda: self.iteration_settings(system),
+            "finetune": lambda: self.finetune_settings(system, variant),
+            "learning_curve": lambda: self.learning_curve_settings(system, size),
+            "quality": lambda: self.quality_settings(system),
+            "student_md": lambda: self.md_settings(system, "student"),
+            "explore_md": lambda: self.explore_md_settings(system, round_),
+            "evaluate": lambda: {"epsilon_inf": entry.epsilon_inf},
+            "electrostatics": lambda: {"charges": entry.charges, "epsilon_inf": entry.epsilon_inf},
+            "response": lambda: {**self.response.model_dump(mode="json"), "epsilon_inf": entry.epsilon_inf,
+                                 "groups": self.decomposition(system)},
+            "ir": lambda: self.ir_settings(system),
+        }
+        settings = resolvers[stage]()
+        return settings.model_dump(mode="json") if isinstance(settings, BaseModel) else settings
 
     def has_teacher_becs(self, teacher: str) -> bool:
         """Whether ``teacher``'s cells get teacher BECs: it has a charge model and ``teacher_bec.frames`` > 0."""

@@ -269,7 +269,7 @@ def test_schema_generator_command(tmp_path, capsys):
     path.write_text("{}\n")
     assert config_main(["--check-schema", str(path)]) == 1
     assert config_main(["--base-dir", str(ROOT), str(DEMO), str(PAPER)]) == 0
-    assert "38 cells" in capsys.readouterr().out
+    assert "40 cells" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize("load", [demo, paper], ids=["demo", "paper"])

@@ -18,5 +18,6 @@ sys.stderr = open(snakemake.log[0], "w")  # noqa: F821 (snakemake injects the ob
 settings = snakemake.params.settings  # noqa: F821
 if snakemake.rule == "student_model":  # noqa: F821
     numbers = sorted(set(ase.io.read(snakemake.input[0]).numbers.tolist()))  # noqa: F821
-    settings = load_config(snakemake.config).student_model(snakemake.wildcards.system, numbers)  # noqa: F821
+    settings = load_config(snakemake.config).stage_settings("model", snakemake.wildcards.system,  # noqa: F821
+                                                            atomic_numbers=numbers)
 Path(snakemake.output[0]).write_text(yaml.safe_dump(json.loads(json.dumps(settings)), sort_keys=True))  # noqa: F821

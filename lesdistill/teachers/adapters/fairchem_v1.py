@@ -22,16 +22,16 @@ UNTAGGED_TAG = 1
 
 def load(spec: TeacherSpec, device: str):
     core = require("fairchem.core", spec)
-    calculator = core.OCPCalculator(checkpoint_path=str(local_checkpoint(spec)), cpu=device == "cpu")
-    evaluate = calculator.calculate
 
-    def calculate(atoms=None, properties=("energy",), system_changes=all_changes):
-        if atoms is None or atoms.get_tags().any():
-            return evaluate(atoms, properties, system_changes)
-        tagged = atoms.copy()
-        tagged.set_tags(UNTAGGED_TAG)
-        evaluate(tagged, properties, system_changes)
-        calculator.atoms = atoms.copy()  # later calls compare with the caller's structure, not the tagged copy
+    class TaggingOCPCalculator(core.OCPCalculator):
+        """OCPCalculator that evaluates an untagged structure with every atom tagged :data:`UNTAGGED_TAG`."""
 
-    calculator.calculate = calculate
-    return calculator
+        def calculate(self, atoms=None, properties=("energy",), system_changes=all_changes):
+            if atoms is None or atoms.get_tags().any():
+                return super().calculate(atoms, properties, system_changes)
+            tagged = atoms.copy()
+            tagged.set_tags(UNTAGGED_TAG)
+            super().calculate(tagged, properties, system_changes)
+            self.atoms = atoms.copy()  # later calls compare with the caller's structure, not the tagged copy
+
+    return TaggingOCPCalculator(checkpoint_path=str(local_checkpoint(spec)), cpu=device == "cpu")
