@@ -8,7 +8,8 @@ uninterrupted run. Training is bounded by ``epochs``: same data, settings and se
 student bit for bit on CPU with fixed threads. ``time_limit_minutes`` is only a safety stop; a run it
 ends early is marked in the student file (``stopped_by_time_limit``) and the log ("stopped by time
 limit at epoch N of M"), and it is left out of the checkpoint's identity, so rerunning with a larger
-limit continues to the same student. The best validation model (EMA weights when enabled) is saved as
+limit continues to the same student; a run that finishes removes its checkpoint, so a changed
+configuration trains afresh instead of meeting a finished run's state. The best validation model (EMA weights when enabled) is saved as
 the student, with the charge sign fixed by the BEC of the reference element
 (:mod:`lesdistill.training.charge_sign`).
 
@@ -282,7 +283,10 @@ class Trainer:
                               settings=json.dumps(self.settings.model_dump()), device=str(self.device),
                               **extra)
         self._write_metrics()
-        return save_student(model, self.output, metadata)
+        path = save_student(model, self.output, metadata)
+        if not self.time_limit_note:  # finished: the student is the result (a time-limited stop keeps it)
+            checkpoint_path(self.output).unlink(missing_ok=True)
+        return path
 
     def _write_metrics(self) -> None:
         if not self.history:

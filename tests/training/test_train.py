@@ -57,6 +57,9 @@ def test_training_lowers_the_error_and_writes_a_loadable_student(dataset, tmp_pa
     assert payload["version"] == FILE_VERSION and payload["config"]["backbone"] == "cace"
     model = load_student(output)
     assert float(model.charge_sign) in (1.0, -1.0)
+    assert not trainer_module.checkpoint_path(output).exists()  # finished: another config trains afresh
+    train(dataset, MODEL, settings(epochs=2), output)
+    assert len(np.genfromtxt(tmp_path / "student.metrics.csv", delimiter=",", names=True)) == 2
 
 
 @pytest.mark.parametrize("model", [MODEL, MACE_MODEL], ids=["cace", "mace"])
