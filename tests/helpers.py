@@ -76,6 +76,15 @@ def write_perturbed_waters(path: Path, n_frames: int, seed: int, scale: float, b
     return path
 
 
+def write_mixed_waters(path: Path, source: Path) -> Path:
+    """The frames of ``source`` (water boxes) with every other one a molecule short: frames of two sizes."""
+    import ase.io
+
+    frames = ase.io.read(source, index=":")
+    ase.io.write(path, [atoms if i % 2 else atoms[:-3] for i, atoms in enumerate(frames)], format="extxyz")
+    return path
+
+
 #: quality gate every tiny student passes (a 10-step probe)
 LOOSE_GATE = ("{max_force_rmse_mev_a: 1.0e+6, max_energy_rmse_mev_atom: 1.0e+6, probe_steps: 10, "
               "probe_max_temperature_deviation_K: 1.0e+4, probe_max_drift_mev_atom_ps: 1.0e+6}")

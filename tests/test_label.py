@@ -20,7 +20,7 @@ from lesdistill.label import split_assignment
 from lesdistill.md import read_trajectory, to_atoms
 from lesdistill.teachers import SPCFwCalculator, load_catalog, resolve
 
-from .helpers import write_perturbed_waters
+from .helpers import write_mixed_waters, write_perturbed_waters
 
 
 @pytest.fixture
@@ -84,17 +84,24 @@ class FlakyTeacher(SPCFwCalculator):
         super().calculate(*args, **kwargs)
 
 
+def label_until_killed(source: Path, output: Path, monkeypatch, fail_after: int = 7) -> Path:
+    """Label ``source`` with SPC/Fw in chunks of 3 into ``output`` until the teacher dies after ``fail_after``
+    frames; a healthy SPC/Fw is then the teacher again. Returns an uninterrupted run's labels."""
+    reference = label_module.label_frames(source, resolve("spcfw"), output.with_name("reference.nc"), chunk=3)
+    monkeypatch.setattr(label_module, "load_teacher", lambda spec, device: FlakyTeacher(fail_after=fail_after))
+    with pytest.raises(KeyboardInterrupt):
+        label_module.label_frames(source, resolve("spcfw"), output, chunk=3)
+    monkeypatch.setattr(label_module, "load_teacher", lambda spec, device: SPCFwCalculator())
+    return reference
+
+
 def test_interrupted_labelling_resumes_without_duplicates(frames_file, tmp_path, monkeypatch):
     spec = resolve("spcfw")
-    reference = label_module.label_frames(frames_file, spec, tmp_path / "reference.nc", chunk=3)
     output = tmp_path / "labels.nc"
-    monkeypatch.setattr(label_module, "load_teacher", lambda spec, device: FlakyTeacher(fail_after=7))
-    with pytest.raises(KeyboardInterrupt):
-        label_module.label_frames(frames_file, spec, output, chunk=3)
+    reference = label_until_killed(frames_file, output, monkeypatch)
     partial = partial_path(output)
     assert partial.exists() and not output.exists()
     assert read_trajectory(partial).sizes["frame"] == 6  # two complete chunks of 3
-    monkeypatch.setattr(label_module, "load_teacher", lambda spec, device: SPCFwCalculator())
     label_module.label_frames(frames_file, spec, output, chunk=3)
     resumed, expected = read_trajectory(output), read_trajectory(reference)
     assert list(resumed.step.values) == list(range(12))
@@ -251,22 +258,11 @@ def test_sevennet_batched_labels_equal_one_at_a_time(frames_file, tmp_path):
         assert float(energy) < 1e-4 and float(forces) < 1e-5 and float(stress) < 1e-6, line
 
 
-def write_mixed_waters(path: Path, source: Path) -> Path:
-    """The frames of ``source`` with every other one a water short: frames of 24 and 21 atoms."""
-    frames = ase.io.read(source, index=":")
-    ase.io.write(path, [atoms if i % 2 else atoms[:-3] for i, atoms in enumerate(frames)], format="extxyz")
-    return path
-
-
 def test_frames_of_different_sizes_are_labelled_in_the_ragged_layout_and_resume(frames_file, tmp_path, monkeypatch):
     source = write_mixed_waters(tmp_path / "mixed.extxyz", frames_file)
     spec = resolve("spcfw")
-    reference = label_module.label_frames(source, spec, tmp_path / "reference.nc", chunk=3)
     output = tmp_path / "labels.nc"
-    monkeypatch.setattr(label_module, "load_teacher", lambda spec, device: FlakyTeacher(fail_after=7))
-    with pytest.raises(KeyboardInterrupt):
-        label_module.label_frames(source, spec, output, chunk=3)
-    monkeypatch.setattr(label_module, "load_teacher", lambda spec, device: SPCFwCalculator())
+    reference = label_until_killed(source, output, monkeypatch)
     label_module.label_frames(source, spec, output, chunk=3)
 
     data = read_trajectory(output)

@@ -18,7 +18,7 @@ from lesdistill.md.reader import read_trajectory, to_atoms
 from lesdistill.models.student import Student, save_student
 from lesdistill.teachers import load_teacher, resolve
 
-from ..helpers import write_perturbed_waters
+from ..helpers import write_mixed_waters, write_perturbed_waters
 
 MODEL = {"backbone": "cace", "backbone_config": {"atomic_numbers": [1, 8], "cutoff": 3.0, "n_radial": 3,
                                                  "n_embed": 2, "n_channels": 3, "l_max": 1, "nu_max": 2,
@@ -104,9 +104,8 @@ def test_evaluate_equals_a_direct_recomputation_and_states_the_offset(cell, tmp_
 def test_evaluate_on_frames_of_different_sizes_equals_a_direct_recomputation(cell, tmp_path):
     """A user's set of 21- and 24-atom frames (the ragged label layout): every frame scored with its own size."""
     folder, _, student = cell
-    frames = ase.io.read(folder / "frames.extxyz", index=":")
-    ase.io.write(tmp_path / "mixed.extxyz", [a if i % 2 else a[:-3] for i, a in enumerate(frames)], format="extxyz")
-    labels = label_frames(tmp_path / "mixed.extxyz", resolve("spcfw"), tmp_path / "labels.nc",
+    mixed = write_mixed_waters(tmp_path / "mixed.extxyz", folder / "frames.extxyz")
+    labels = label_frames(mixed, resolve("spcfw"), tmp_path / "labels.nc",
                           validation_fraction=0.1, test_fraction=0.4)
     test = [atoms for atoms in to_atoms(labels) if atoms.info["split"] == 2]
     assert {len(atoms) for atoms in test} == {21, 24}

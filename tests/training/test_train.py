@@ -17,7 +17,7 @@ from lesdistill.training import TrainSettings, load_train_settings, train
 from lesdistill.training import trainer as trainer_module
 from lesdistill.training.data import Frames, fit_element_energies, load_datasets, load_frames
 
-from ..helpers import write_perturbed_waters
+from ..helpers import write_mixed_waters, write_perturbed_waters
 
 MODEL = {"backbone": "cace", "backbone_config": {"atomic_numbers": [1, 8], "cutoff": 3.5, "n_radial": 4,
                                                  "n_embed": 2, "n_channels": 4, "l_max": 2, "nu_max": 2,
@@ -175,8 +175,8 @@ def test_frames_of_several_compositions_fix_every_element_energy():
 
 def test_a_set_of_mixed_sizes_trains(dataset, tmp_path):
     """The teacher labels (24-atom frames) with a ragged set of 21- and 24-atom frames."""
-    frames = write_perturbed_waters(tmp_path / "frames.extxyz", 8, seed=4, scale=0.05, box_seed=5)
-    ase.io.write(frames, [a if i % 2 else a[:-3] for i, a in enumerate(ase.io.read(frames, index=":"))])
+    frames = write_mixed_waters(tmp_path / "mixed.extxyz",
+                                write_perturbed_waters(tmp_path / "frames.extxyz", 8, seed=4, scale=0.05, box_seed=5))
     mixed = label_frames(frames, resolve("spcfw"), tmp_path / "mixed.nc", validation_fraction=0.125, test_fraction=0.0)
     output = train([dataset, mixed], MODEL, settings(epochs=3), tmp_path / "student.pt")
     metrics = np.genfromtxt(tmp_path / "student.metrics.csv", delimiter=",", names=True)

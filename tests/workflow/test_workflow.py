@@ -11,7 +11,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import ase.io
 import numpy as np
 import pytest
 import xarray as xr
@@ -19,7 +18,7 @@ import yaml
 
 from lesdistill.md.reader import read_trajectory
 
-from ..helpers import kill_after_frames, tiny_workflow_config, write_perturbed_waters
+from ..helpers import kill_after_frames, tiny_workflow_config, write_mixed_waters, write_perturbed_waters
 
 ROOT = Path(__file__).resolve().parents[2]
 SNAKEMAKE = Path(sys.executable).parent / "snakemake"
@@ -390,9 +389,8 @@ def test_learning_curve_students_are_trained_on_nested_subsets_evaluated_and_dra
 @pytest.mark.slow
 def test_a_user_dataset_of_mixed_sizes_is_labelled_trained_on_and_evaluated(tmp_path):
     """systems.water.sampling.dataset: 21- and 24-atom frames; labels in the ragged layout, a student, its metrics."""
-    frames = write_perturbed_waters(tmp_path / "frames.extxyz", 20, seed=3, scale=0.05, box_seed=1)
-    mixed = tmp_path / "mixed.extxyz"
-    ase.io.write(mixed, [a if i % 2 else a[:-3] for i, a in enumerate(ase.io.read(frames, index=":"))])
+    mixed = write_mixed_waters(tmp_path / "mixed.extxyz",
+                               write_perturbed_waters(tmp_path / "frames.extxyz", 20, seed=3, scale=0.05, box_seed=1))
     config = tiny_workflow_config(tmp_path)
     config.write_text(config.read_text().replace(
         "    epsilon_inf: 1.78\n", f"    epsilon_inf: 1.78\n    sampling: {{dataset: {mixed}}}\n"))
