@@ -32,6 +32,11 @@ BEC_REFERENCES = {
 }
 
 
+#: what a bar without a value says, by summary column (None: any other)
+MISSING = {None: "missing (see summary.md)",
+           "teacher_bec_r2": "no teacher BECs: no charge model (or see summary.md)"}
+
+
 def _short(text: str, limit: int = 26) -> str:
     return text if len(text) <= limit else text[:limit - 1] + "…"
 
@@ -70,7 +75,7 @@ def summary_figure(rows: list[Mapping], system: str, output_stem: Path | str, *,
                 ax.bar(x, np.nan_to_num(values), 0.7, color=[color(families.index(r["family"])) for r in part])
                 for i, value in enumerate(values):
                     if not math.isfinite(value):
-                        ax.annotate("missing (see summary.md)", (x[i], 0), ha="center", va="bottom", fontsize=8,
+                        ax.annotate(MISSING.get(key, MISSING[None]), (x[i], 0), ha="center", va="bottom", fontsize=8,
                                     color="0.3", rotation=90)
             ax.set_ylabel(title)
         handles = [Patch(color=color(i), label=f) for i, f in enumerate(families)]
