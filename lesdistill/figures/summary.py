@@ -34,7 +34,7 @@ BEC_REFERENCES = {
 
 #: what a bar without a value says, by summary column (None: any other)
 MISSING = {None: "missing (see summary.md)",
-           "teacher_bec_r2": "no teacher BECs: no charge model (or see summary.md)"}
+           "teacher_bec_r2": "no teacher charges"}
 
 
 def _short(text: str, limit: int = 26) -> str:
