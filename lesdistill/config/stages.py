@@ -10,6 +10,7 @@ from pydantic_core import PydanticCustomError
 
 from ..decomposition import SLAB_CHOICES, SURFACES
 from ..md.settings import MDSettings, load_settings
+from ..teacher_bec import DEFAULT_STEP_A
 from .fields import ExistingFile, Fraction, Section, Slug, resolve_path
 from .teachers import TeacherId
 
@@ -132,7 +133,8 @@ class TeacherBecConfig(Section):
 
     frames: int = Field(2, ge=0, description="test frames evaluated per cell (0: no teacher BECs); by autograd "
                         "(SO3LR) one pass per frame, by central differences (GFN-xTB, SPC/Fw) 6 × atoms teacher calls")
-    step_A: float = Field(1e-3, gt=0, le=0.05, description="finite-difference step of the charge derivatives (Å)")
+    step_A: float = Field(DEFAULT_STEP_A, gt=0, le=0.05, description="finite-difference step of the charge "
+                          "derivatives (Å)")
 
 
 class ResponseConfig(Section):
