@@ -26,6 +26,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Callable
 
 import ase.io
 import numpy as np
@@ -71,9 +72,10 @@ def _frame_charges(atoms: Atoms, calculator) -> np.ndarray:
     return np.asarray(charges, dtype=np.float64)
 
 
-def charge_jacobian(atoms: Atoms, calculator, step: float = DEFAULT_STEP_A) -> tuple[np.ndarray, np.ndarray]:
+def charge_jacobian(atoms: Atoms, calculator, step: float = DEFAULT_STEP_A,
+                    atom_done: Callable[[int], None] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """The calculator's charges q (N,) e at ``atoms`` and J[j, i, β] = ∂q_j/∂r_iβ (N, N, 3) e/Å by central
-    differences of ``step`` Å (6N evaluations)."""
+    differences of ``step`` Å (6N evaluations); ``atom_done(i + 1)`` after atom i's six."""
     jacobian = np.zeros((len(atoms), len(atoms), 3))
     for i in range(len(atoms)):
         for beta in range(3):
@@ -84,6 +86,8 @@ def charge_jacobian(atoms: Atoms, calculator, step: float = DEFAULT_STEP_A) -> t
                 trial.positions[i, beta] += sign * step
                 displaced.append(_frame_charges(trial, calculator))
             jacobian[:, i, beta] = (displaced[0] - displaced[1]) / (2.0 * step)
+        if atom_done is not None:
+            atom_done(i + 1)
     return _frame_charges(atoms, calculator), jacobian
 
 
@@ -107,15 +111,17 @@ def charge_model_calculator(spec: TeacherSpec, device: str = "auto"):
     return calculator if prepare is None else prepare(calculator)
 
 
-def teacher_becs(atoms: Atoms, calculator, spec: TeacherSpec, step: float = DEFAULT_STEP_A) -> tuple[np.ndarray, np.ndarray, str]:
-    """(Z* (N, 3, 3) e, charges (N,) e, method) of the teacher on ``atoms`` (charge/spin info set)."""
+def teacher_becs(atoms: Atoms, calculator, spec: TeacherSpec, step: float = DEFAULT_STEP_A,
+                 atom_done: Callable[[int], None] | None = None) -> tuple[np.ndarray, np.ndarray, str]:
+    """(Z* (N, 3, 3) e, charges (N,) e, method) of the teacher on ``atoms`` (charge/spin info set);
+    ``atom_done(n)`` reports the finite-difference progress (n of N atoms displaced)."""
     by_autograd = getattr(adapter_of(spec), "charges_of_positions", None)
     if by_autograd is not None:
         positions, charges = by_autograd(calculator, atoms)
         cell = _cell(atoms)
         bec = born_effective_charges(positions, None if cell is None else cell.to(positions), charges)
         return bec.double().cpu().numpy(), charges.detach().double().cpu().numpy(), "autograd"
-    charges, jacobian = charge_jacobian(atoms, calculator, step)
+    charges, jacobian = charge_jacobian(atoms, calculator, step, atom_done)
     return becs_from_jacobian(atoms, charges, jacobian), charges, f"central differences, h = {step} Å"
 
 
@@ -147,9 +153,12 @@ def write_teacher_becs(frames_path: Path | str, spec: TeacherSpec, output: Path 
     partial, progress_file = output.with_name(output.stem + ".partial.extxyz"), output.with_name(output.name + ".progress.json")
     done = _resume(partial, progress_file, request, overwrite)
     calculator = charge_model_calculator(spec, device)
-    progress = Progress(len(frames), len(done), label=f"teacher-bec {spec.id}", unit="frame")
+    # progress in atoms: a finite-difference frame takes minutes, so it reports atom by atom
+    atoms_before = np.cumsum([0] + [len(atoms) for atoms in frames])
+    progress = Progress(int(atoms_before[-1]), int(atoms_before[len(done)]), label=f"teacher-bec {spec.id}", unit="atom")
     for atoms in frames[len(done):]:
-        bec, charges, method = teacher_becs(atoms, calculator, spec, step)
+        before = int(atoms_before[len(done)])
+        bec, charges, method = teacher_becs(atoms, calculator, spec, step, lambda n: progress.update(before + n))
         result = Atoms(numbers=atoms.numbers, positions=atoms.positions, cell=atoms.cell, pbc=atoms.pbc,
                        info={"teacher": spec.id, "bec_method": method, "step": atoms.info.get("step", len(done))})
         result.arrays["BEC"] = bec.reshape(len(atoms), 9)
@@ -158,7 +167,7 @@ def write_teacher_becs(frames_path: Path | str, spec: TeacherSpec, output: Path 
         with atomic_path(partial) as tmp:
             ase.io.write(tmp, done, format="extxyz")
         write_text(progress_file, json.dumps({"request": request, "frames_done": len(done)}))
-        progress.update(len(done))
+        progress.update(int(atoms_before[len(done)]))
     progress.close()
     partial.replace(output)
     progress_file.unlink(missing_ok=True)

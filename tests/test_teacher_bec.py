@@ -92,3 +92,10 @@ def test_bad_requests_are_named_in_one_line(tmp_path, capsys):
     assert "has no train/validation/test split; use split all" in capsys.readouterr().err
     assert main(["teacher-bec", str(frames), "--teacher", "spcfw", "--step", "-1", "-o", str(tmp_path / "b.extxyz")]) == 2
     assert "--step -1" in capsys.readouterr().err
+
+
+def test_finite_difference_progress_is_reported_within_a_frame(tmp_path, capsys):
+    frames = write_perturbed_waters(tmp_path / "frames.extxyz", 2, seed=1, scale=0.05, box_seed=2)  # 2 × 24 atoms
+    write_teacher_becs(frames, resolve("spcfw"), tmp_path / "bec.extxyz", split="all")
+    err = capsys.readouterr().err
+    assert "teacher-bec spcfw: atom 12/48" in err and "atom 48/48" in err  # half-way through the first frame
