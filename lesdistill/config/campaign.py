@@ -333,11 +333,11 @@ class CampaignConfig(Section):
     def finetune_settings(self, system: str, variant: str) -> TrainSettings:
         """Training settings of fine-tuning variant ``variant`` on ``system``: the system's training settings
         with finetune.epochs/lr, the variant's fraction of the DFT frames (not a teacher-frame count) and
-        replay, energy weights 0 for a force-only variant."""
+        replay, energy weights 0 for a force-only variant, no charge term (DFT frames carry no teacher charges)."""
         chosen = self.finetune.variants[variant]
         replay = self.finetune.replay_fraction if chosen.replay_fraction is None else chosen.replay_fraction
         update: dict[str, Any] = {"epochs": self.finetune.epochs, "lr": self.finetune.lr, "replay_fraction": replay,
-                                  "train_fraction": chosen.fraction, "train_frames": None}
+                                  "train_fraction": chosen.fraction, "train_frames": None, "charges_weight": 0.0}
         if not chosen.energy:
             update.update(energy_weight=0.0, stage_two_energy_weight=0.0)
         return TrainSettings.model_validate({**self.training_settings(system).model_dump(), **update})

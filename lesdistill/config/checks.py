@@ -80,7 +80,29 @@ def campaign_problems(campaign: CampaignConfig, info: ValidationInfo) -> list[li
         problems.append(problem("sampling.teacher", campaign.sampling.teacher, "not one of the campaign's teachers"))
     for name, system in campaign.systems.items():
         problems += system_problems(campaign, name, system)
+        problems += charge_supervision_problems(campaign, catalog, name)
     return problems
+
+
+def charge_supervision_problems(campaign: CampaignConfig, catalog: dict, name: str) -> list[list]:
+    """``charges_weight`` > 0 needs teacher charges in every label set the system's students train on:
+    each teacher of the system has a charge model, and no direct fit on DFT data (which has none)."""
+    try:
+        weight = campaign.training_settings(name).charges_weight
+    except ValidationError:
+        return []  # reported by system_problems
+    if weight == 0:
+        return []
+    key = (f"systems.{name}.training.charges_weight" if "charges_weight" in set_fields(campaign.systems[name].training)
+           else "training.charges_weight")
+    without = [t for t in campaign.teachers_for(name) if t in catalog and not catalog[t].charge_model]
+    if without:
+        return [problem(key, weight, f"{name}'s teachers {', '.join(without)} give no partial charges to train on "
+                        "(only teachers with a charge model do); set it for systems whose teachers all have one")]
+    if campaign.finetune.direct_fit and campaign.systems[name].finetune_data is not None:
+        return [problem(key, weight, f"finetune.direct_fit trains on {name}'s DFT data, which carries no teacher "
+                        "charges; set charges_weight to 0 for this system or turn direct_fit off")]
+    return []
 
 
 def system_problems(campaign: CampaignConfig, name: str, system: SystemSection) -> list[list]:

@@ -21,7 +21,8 @@ SPLITS = {"train": 0, "validation": 1, "test": 2}
 class Frames:
     """Labelled frames, the atoms of all frames one after another (frames may differ in size and
     composition): positions (A, 3) Å, numbers (A,), forces (A, 3) eV/Å, n_atoms (F,) atoms per frame
-    (numpy); cells (F, 3, 3) Å, energy (F,) eV, stress (F, 3, 3) eV/Å³ or None, split (F,) int, periodic flag."""
+    (numpy); cells (F, 3, 3) Å, energy (F,) eV, stress (F, 3, 3) eV/Å³ or None, split (F,) int, periodic flag;
+    charges (A,) e: the teacher's partial charges where the labels carry them (``teacher_charges``), else None."""
 
     positions: torch.Tensor
     cells: torch.Tensor
@@ -32,6 +33,7 @@ class Frames:
     split: np.ndarray
     periodic: bool
     n_atoms: np.ndarray
+    charges: torch.Tensor | None = None
 
     def __post_init__(self) -> None:
         self.n_atoms = np.asarray(self.n_atoms, dtype=np.int64)
@@ -62,11 +64,12 @@ class Frames:
         move = lambda tensor: None if tensor is None else tensor.to(device)  # noqa: E731
         return Frames(positions=move(self.positions), cells=move(self.cells), numbers=move(self.numbers),
                       energy=move(self.energy), forces=move(self.forces), stress=move(self.stress), split=self.split,
-                      periodic=self.periodic, n_atoms=self.n_atoms)
+                      periodic=self.periodic, n_atoms=self.n_atoms, charges=move(self.charges))
 
     def batch(self, indices) -> dict[str, torch.Tensor]:
         """Frames ``indices`` flattened: positions (atoms, 3), numbers and batch (atoms,), cells (B, 3, 3),
-        energy (B,), forces (atoms, 3), n_atoms (B,); on the frames' device."""
+        energy (B,), forces (atoms, 3), n_atoms (B,), stress (B, 3, 3) and teacher charges (atoms,) where
+        stored; on the frames' device."""
         device = self.positions.device
         index = np.asarray(indices, dtype=np.int64)
         atoms = torch.as_tensor(self.atom_indices(index), device=device)
@@ -83,6 +86,8 @@ class Frames:
         }
         if self.stress is not None:
             out["stress"] = self.stress[frame]
+        if self.charges is not None:
+            out["charges"] = self.charges[atoms]
         return out
 
 
@@ -139,6 +144,7 @@ def _frames_from_netcdf(path: Path, dtype: torch.dtype) -> Frames:
         positions=per_atom("positions"), cells=as_tensor("cell"), numbers=torch.tensor(numbers, dtype=torch.long),
         energy=as_tensor("energy"), forces=per_atom("forces"), stress=as_tensor("stress") if "stress" in data else None,
         split=data.split.values.astype(int), periodic=bool(data.pbc.values.all()), n_atoms=n_atoms,
+        charges=torch.tensor(data.teacher_charges.values.reshape(-1), dtype=dtype) if "teacher_charges" in data else None,
     )
 
 
@@ -153,12 +159,12 @@ def load_datasets(paths: list[Path | str], dtype: torch.dtype = torch.float64, s
         if part.periodic != parts[0].periodic:
             raise ValueError(f"{path} is {'' if part.periodic else 'not '}periodic and {paths[0]} is "
                              f"{'' if parts[0].periodic else 'not'}: datasets trained together share their periodicity")
-    with_stress = all(part.stress is not None for part in parts)
-    cat = lambda name: torch.cat([getattr(part, name) for part in parts])  # noqa: E731
+    cat = lambda name: (torch.cat([getattr(part, name) for part in parts])  # noqa: E731
+                        if all(getattr(part, name) is not None for part in parts) else None)
     return Frames(positions=cat("positions"), cells=cat("cells"), numbers=cat("numbers"), energy=cat("energy"),
-                  forces=cat("forces"), stress=cat("stress") if with_stress else None,
-                  split=np.concatenate([part.split for part in parts]), periodic=parts[0].periodic,
-                  n_atoms=np.concatenate([part.n_atoms for part in parts]))
+                  forces=cat("forces"), stress=cat("stress"), split=np.concatenate([part.split for part in parts]),
+                  periodic=parts[0].periodic, n_atoms=np.concatenate([part.n_atoms for part in parts]),
+                  charges=cat("charges"))
 
 
 def fit_element_energies(frames: Frames, indices: np.ndarray) -> dict[int, float]:
@@ -195,8 +201,10 @@ def _frames_from_extxyz(path: Path, dtype: torch.dtype, seed: int) -> Frames:
     else:
         split = split_assignment(len(frames), 0.1, 0.1, seed)
     tensor = lambda values: torch.tensor(np.asarray(values), dtype=dtype)  # noqa: E731
+    with_charges = all("teacher_charges" in a.arrays for a in frames)
     return Frames(positions=tensor(np.concatenate([a.positions for a in frames])),
                   cells=tensor([a.cell.array for a in frames]),
                   numbers=torch.tensor(np.concatenate([a.numbers for a in frames]), dtype=torch.long),
                   energy=tensor(energy), forces=tensor(np.concatenate(forces)), stress=None, split=split,
-                  periodic=bool(frames[0].pbc.all()), n_atoms=np.array([len(a) for a in frames]))
+                  periodic=bool(frames[0].pbc.all()), n_atoms=np.array([len(a) for a in frames]),
+                  charges=tensor(np.concatenate([a.arrays["teacher_charges"] for a in frames])) if with_charges else None)

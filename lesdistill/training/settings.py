@@ -26,6 +26,10 @@ class TrainSettings(BaseModel):
     energy_weight: float = Field(1.0, ge=0)
     forces_weight: float = Field(100.0, ge=0)
     stress_weight: float = Field(0.0, ge=0)
+    charges_weight: float = Field(0.0, ge=0, description="weight (1/e², both stages) of the mean squared difference "
+                                  "between the student's latent charges and the teacher's partial charges "
+                                  "(teacher_charges of the labels: SO3LR, GFN-xTB, SPC/Fw); 0: the charges stay "
+                                  "latent, learned from energies and forces only")
     stage_two_epoch: int | None = Field(None, ge=0, description="epoch from which stage two applies (None: never)")
     stage_two_lr: float = Field(1e-3, gt=0)
     stage_two_energy_weight: float = Field(1000.0, ge=0)
@@ -64,7 +68,7 @@ class TrainSettings(BaseModel):
 
     @model_validator(mode="after")
     def _some_loss(self) -> TrainSettings:
-        if self.energy_weight == self.forces_weight == self.stress_weight == 0:
+        if self.energy_weight == self.forces_weight == self.stress_weight == self.charges_weight == 0:
             raise ValueError("all loss weights are zero")
         if self.train_frames is not None and self.train_fraction < 1:
             raise ValueError("give train_frames or train_fraction, not both")

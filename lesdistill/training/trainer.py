@@ -85,6 +85,10 @@ class Trainer:
         if self.replay is not None and len(self.replay_idx) == 0:
             raise ValueError(f"replay data set {replay} has no training frames")
         self.with_stress = settings.stress_weight > 0 and self.frames.stress is not None and self.frames.periodic
+        self.with_charges = settings.charges_weight > 0
+        if self.with_charges and self.frames.charges is None:
+            raise ValueError(f"charges_weight = {settings.charges_weight} but {self.dataset_names} holds no teacher "
+                             "charges (teacher_charges): only teachers with a charge model give them")
         torch.manual_seed(settings.seed)
         element_energies = fit_element_energies(self.frames, self.train_idx)
         self.model = Student(**self.model_config).to(device=self.device, dtype=self.dtype)
@@ -161,8 +165,10 @@ class Trainer:
     def _weights(self, epoch: int) -> dict[str, float]:
         s = self.settings
         if s.stage_two_epoch is not None and epoch >= s.stage_two_epoch:
-            return {"energy": s.stage_two_energy_weight, "forces": s.stage_two_forces_weight, "stress": s.stress_weight}
-        return {"energy": s.energy_weight, "forces": s.forces_weight, "stress": s.stress_weight}
+            return {"energy": s.stage_two_energy_weight, "forces": s.stage_two_forces_weight, "stress": s.stress_weight,
+                    "charges": s.charges_weight}
+        return {"energy": s.energy_weight, "forces": s.forces_weight, "stress": s.stress_weight,
+                "charges": s.charges_weight}
 
     def _batches(self, epoch: int) -> list[tuple[bool, np.ndarray]]:
         """Seeded (is_replay, frame indices) batches of one epoch: the new training frames, plus
@@ -183,7 +189,7 @@ class Trainer:
         for start in range(0, len(indices), self.settings.batch_size):
             batch = self.frames.batch(indices[start:start + self.settings.batch_size])
             prediction = predict(model, batch, create_graph=False, with_stress=False)
-            for key, value in errors(prediction, batch).items():
+            for key, value in errors(prediction, batch, self.with_charges).items():
                 pooled[key] = pooled.get(key, 0) + value
         return summarise(pooled)
 
@@ -219,18 +225,19 @@ class Trainer:
                 with_stress = self.with_stress and not is_replay
                 prediction = predict(self.model, batch, create_graph=True, with_stress=with_stress)
                 # replayed frames belong to another level of theory: their forces only
-                value = loss(prediction, batch, {**weights, "energy": 0.0, "stress": 0.0} if is_replay else weights)
+                value = loss(prediction, batch, {**weights, "energy": 0.0, "stress": 0.0, "charges": 0.0}
+                             if is_replay else weights)
                 value.backward()
                 if s.clip_grad_norm:
                     torch.nn.utils.clip_grad_norm_(self.model.parameters(), s.clip_grad_norm)
                 self.optimizer.step()
                 if self.ema:
                     self.ema.update_parameters(self.model)
-                for key, v in errors(prediction, batch).items() if not is_replay else ():
+                for key, v in errors(prediction, batch, self.with_charges).items() if not is_replay else ():
                     self.pooled[key] = self.pooled.get(key, 0) + v
                 self.step_in_epoch += 1
                 self.global_step += 1
-                progress.update(self.global_step, f"epoch {self.epoch} loss {float(value):.3g}")
+                progress.update(self.global_step, f"epoch {self.epoch} loss {float(value.detach()):.3g}")
                 if self.global_step % s.checkpoint_every == 0:
                     self.save_checkpoint()
             self._end_epoch(weights)
@@ -249,7 +256,8 @@ class Trainer:
                **{f"train_{k}": v for k, v in summarise(self.pooled).items()},
                **{f"validation_{k}": v for k, v in validation.items()}}
         monitor = (weights["energy"] * (validation["energy_rmse_mev_atom"] / 1e3) ** 2
-                   + weights["forces"] * (validation["forces_rmse_mev_a"] / 1e3) ** 2) if validation else float(row["epoch"])
+                   + weights["forces"] * (validation["forces_rmse_mev_a"] / 1e3) ** 2
+                   + weights["charges"] * validation.get("charges_rmse_e", 0.0) ** 2) if validation else float(row["epoch"])
         if isinstance(self.scheduler, torch.optim.lr_scheduler.ReduceLROnPlateau):
             self.scheduler.step(monitor)
         else:

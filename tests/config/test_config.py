@@ -165,6 +165,8 @@ BAD = {
                                  ["iterative.frames_per_round: 1 — Input should be greater than or equal to 2"]),
     "override of a teacher not in the campaign": (_set("teacher_overrides", {"mace-omol": {}}),
                                                   ["teacher_overrides.mace-omol: 'mace-omol' — not one of the campaign's teachers"]),
+    "charge supervision without teacher charges": (_set("training.charges_weight", 10.0),
+                                                   ["training.charges_weight: 10.0 — water's teachers chgnet-0.3.0"]),
     "bad device": (_set("device", "gpu"), ["device: 'gpu' — String should match pattern '^(auto|cpu|cuda(:[0-9]+)?)$'"]),
     "device of an unknown stage": (_set("devices", {"training": "cuda"}),
                                    ["devices.training: 'training' — bad name: Input should be 'relax', 'sample'"]),

@@ -39,6 +39,10 @@ SECTION_TAGS = {"builder": "the system's builder (its parameters are other keys)
                 "backbone": "the student's backbone (its settings are other keys)"}
 
 
+#: Teachers with a charge model per system of the paper config (charge supervision needs them).
+CHARGE_TEACHERS = {"water": ["gfn1-xtb", "so3lr"], "hcl": ["gfn2-xtb", "so3lr"], "tio2-water": ["gfn1-xtb"]}
+
+
 def workflow_view(campaign: CampaignConfig) -> dict[str, Any]:
     """Everything a stage of the workflow receives from ``campaign``."""
     rounds = range(1, max(1, campaign.iterative.rounds) + 1)
@@ -208,6 +212,13 @@ def paper(tmp_path_factory) -> tuple[dict, Path, dict[tuple, list[Any]]]:
         ("systems", "*", "learning_curve"): [[5, 10]],
         ("systems", "*", "student", "backbone_config", "atomic_numbers"): [[1, 8, 17, 22]],
         ("systems", "*", "training", "sign_element"): ["H"],
+        # charge supervision needs teachers with charges (and no direct fit on DFT data)
+        **{("systems", system, "training", "charges_weight"): [Together({
+            ("systems", system, "teachers"): teachers, ("finetune", "direct_fit"): False,
+            ("systems", system, "training", "charges_weight"): 10.0})] for system, teachers in CHARGE_TEACHERS.items()},
+        ("training", "charges_weight"): [Together({
+            ("finetune", "direct_fit"): False, ("training", "charges_weight"): 10.0,
+            **{("systems", system, "teachers"): teachers for system, teachers in CHARGE_TEACHERS.items()}})],
         ("systems", "*", "ir", "reference"): ["hcl", "water"],
         ("systems", "*", "sampling_md", "production_steps"): [300_000],
         ("systems", "*", "student_md", "production_steps"): [300_000],

@@ -6,6 +6,7 @@ import ase.io
 import numpy as np
 import pytest
 import torch
+import xarray as xr
 from ase.calculators.singlepoint import SinglePointCalculator
 
 from lesdistill import StudentCalculator
@@ -16,6 +17,7 @@ from lesdistill.teachers import resolve
 from lesdistill.training import TrainSettings, load_train_settings, train
 from lesdistill.training import trainer as trainer_module
 from lesdistill.training.data import Frames, fit_element_energies, load_datasets, load_frames
+from lesdistill.training.loss import loss
 
 from ..helpers import write_mixed_waters, write_perturbed_waters
 
@@ -182,6 +184,41 @@ def test_a_set_of_mixed_sizes_trains(dataset, tmp_path):
     metrics = np.genfromtxt(tmp_path / "student.metrics.csv", delimiter=",", names=True)
     assert metrics["validation_forces_rmse_mev_a"][-1] < metrics["validation_forces_rmse_mev_a"][0]
     assert load_student(output) is not None
+
+
+def test_the_charge_term_of_the_loss_is_its_weighted_mean_square():
+    prediction = {"energy": torch.tensor([1.0]), "forces": torch.zeros(2, 3), "charges": torch.tensor([0.1, -0.3])}
+    batch = {"energy": torch.tensor([1.0]), "n_atoms": torch.tensor([2.0]), "forces": torch.zeros(2, 3),
+             "charges": torch.tensor([0.4, -0.4])}
+    weights = {"energy": 1.0, "forces": 1.0}
+    assert float(loss(prediction, batch, weights)) == 0.0
+    assert float(loss(prediction, batch, {**weights, "charges": 2.0})) == pytest.approx(2.0 * (0.3**2 + 0.1**2) / 2)
+
+
+def test_teacher_charges_supervise_the_latent_charges(dataset, tmp_path):
+    frames = load_frames(dataset)
+    assert frames.charges is not None  # SPC/Fw labels carry its point charges
+    batch = frames.batch(frames.indices("test"))
+
+    def charge_rmse(path) -> float:  # against the point charges, in the student's canonical sign
+        student = load_student(path)
+        latent = student.latent_charges(batch["positions"], batch["numbers"], batch["cells"], batch["batch"])
+        return float((latent.detach() - batch["charges"]).pow(2).mean().sqrt())
+
+    latent_only = train(dataset, MODEL, settings(epochs=15, batch_size=2, lr=1e-2), tmp_path / "latent.pt")
+    supervised = train(dataset, MODEL, settings(epochs=15, batch_size=2, lr=1e-2, charges_weight=1e4), tmp_path / "charges.pt")
+    metrics = np.genfromtxt(tmp_path / "charges.metrics.csv", delimiter=",", names=True)
+    assert metrics["validation_charges_rmse_e"][-1] < 0.5 * metrics["validation_charges_rmse_e"][0]
+    assert "validation_charges_rmse_e" not in np.genfromtxt(tmp_path / "latent.metrics.csv", delimiter=",", names=True).dtype.names
+    assert charge_rmse(supervised) < 0.1 < charge_rmse(latent_only), (charge_rmse(supervised), charge_rmse(latent_only))
+
+
+def test_charge_supervision_needs_teacher_charges(dataset, tmp_path):
+    stripped = tmp_path / "no_charges.nc"
+    with xr.open_dataset(dataset) as data:
+        data.drop_vars("teacher_charges").to_netcdf(stripped)
+    with pytest.raises(ValueError, match="holds no teacher charges"):
+        train(stripped, MODEL, settings(charges_weight=1.0), tmp_path / "student.pt")
 
 
 def test_bad_settings_and_files_are_named(tmp_path):
