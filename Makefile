@@ -92,7 +92,7 @@ benchmark-distill: $(BIN)/.installed $(SEVENN_VENV)/bin/.installed
 	$(DISTILL) --train-only --students cace --threads 1 && wait $$mace
 	LESDISTILL_SEVENN_PYTHON="$(abspath $(SEVENN_VENV))/bin/python" $(DISTILL)
 
-## benchmark-teacher-bec: SO3LR → CACE-LES student on water, its BECs against SO3LR's own (~30 min; benchmarks/results/teacher_bec_so3lr/)
+## benchmark-teacher-bec: SO3LR → CACE-LES student on water, its BECs against SO3LR's own (about 1.5 h on 2 cores: sampling 32 min, four students; benchmarks/results/teacher_bec_so3lr/)
 benchmark-teacher-bec: $(BIN)/.installed .venv-so3lr/bin/.installed
 	PATH="$(abspath $(BIN)):$$PATH" CORES=$(CORES) bash benchmarks/teacher_bec_so3lr.sh .venv-so3lr/bin/python
 
