@@ -51,7 +51,7 @@ demo: $(BIN)/.installed
 test: $(BIN)/.installed $(SEVENN_VENV)/bin/.installed
 	LESDISTILL_SEVENN_PYTHON="$(abspath $(SEVENN_VENV))/bin/python" $(BIN)/python -m pytest
 
-## test-fast: the suite without the tests marked slow (111 s on 2 cores; for development: `make test` stays the CI command)
+## test-fast: the suite without the tests marked slow (113 s on 2 cores; for development: `make test` stays the CI command)
 test-fast: $(BIN)/.installed
 	$(BIN)/python -m pytest -m 'not slow and not teachers'
 
