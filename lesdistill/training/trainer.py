@@ -164,11 +164,10 @@ class Trainer:
     # --- training -------------------------------------------------------------------------------
     def _weights(self, epoch: int) -> dict[str, float]:
         s = self.settings
+        both_stages = {"stress": s.stress_weight, "charges": s.charges_weight}
         if s.stage_two_epoch is not None and epoch >= s.stage_two_epoch:
-            return {"energy": s.stage_two_energy_weight, "forces": s.stage_two_forces_weight, "stress": s.stress_weight,
-                    "charges": s.charges_weight}
-        return {"energy": s.energy_weight, "forces": s.forces_weight, "stress": s.stress_weight,
-                "charges": s.charges_weight}
+            return {"energy": s.stage_two_energy_weight, "forces": s.stage_two_forces_weight, **both_stages}
+        return {"energy": s.energy_weight, "forces": s.forces_weight, **both_stages}
 
     def _batches(self, epoch: int) -> list[tuple[bool, np.ndarray]]:
         """Seeded (is_replay, frame indices) batches of one epoch: the new training frames, plus
@@ -225,7 +224,7 @@ class Trainer:
                 with_stress = self.with_stress and not is_replay
                 prediction = predict(self.model, batch, create_graph=True, with_stress=with_stress)
                 # replayed frames belong to another level of theory: their forces only
-                value = loss(prediction, batch, {**weights, "energy": 0.0, "stress": 0.0, "charges": 0.0}
+                value = loss(prediction, batch, {key: w if key == "forces" else 0.0 for key, w in weights.items()}
                              if is_replay else weights)
                 value.backward()
                 if s.clip_grad_norm:
